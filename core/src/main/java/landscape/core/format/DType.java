@@ -81,7 +81,7 @@ public enum DType {
         return switch (this) {
             case F64 -> b.getDouble(at);
             case F32 -> b.getFloat(at);
-            case F16 -> Float.float16ToFloat(b.getShort(at));
+            case F16 -> halfToFloat(b.getShort(at));
             case BF16 -> Float.intBitsToFloat((b.getShort(at) & 0xffff) << 16);
             case I64 -> b.getLong(at);
             case I32 -> b.getInt(at);
@@ -95,7 +95,7 @@ public enum DType {
         int at = Math.toIntExact(index * size);
         return switch (this) {
             case F32 -> b.getFloat(at);
-            case F16 -> Float.float16ToFloat(b.getShort(at));
+            case F16 -> halfToFloat(b.getShort(at));
             case BF16 -> Float.intBitsToFloat((b.getShort(at) & 0xffff) << 16);
             default -> (float) getDouble(b, index);
         };
@@ -107,7 +107,7 @@ public enum DType {
         switch (this) {
             case F64 -> b.putDouble(at, v);
             case F32 -> b.putFloat(at, (float) v);
-            case F16 -> b.putShort(at, Float.floatToFloat16((float) v));
+            case F16 -> b.putShort(at, floatToHalf((float) v));
             case BF16 -> b.putShort(at, floatToBf16((float) v));
             case I64 -> b.putLong(at, (long) v);
             case I32 -> b.putInt(at, (int) v);
@@ -124,5 +124,54 @@ public enum DType {
         }
         int rounding = 0x7fff + ((bits >>> 16) & 1);
         return (short) ((bits + rounding) >>> 16);
+    }
+
+    /** IEEE 754 binary16 bits to float (exact). */
+    public static float halfToFloat(short h) {
+        int bits = h & 0xffff;
+        int sign = (bits & 0x8000) << 16;
+        int exp = (bits >>> 10) & 0x1f;
+        int mant = bits & 0x3ff;
+        if (exp == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+        }
+        if (exp == 0) {
+            if (mant == 0) {
+                return Float.intBitsToFloat(sign);
+            }
+            float v = mant * 0x1p-24f;
+            return sign != 0 ? -v : v;
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    /** float to IEEE 754 binary16 bits, round to nearest even, overflow to infinity. */
+    public static short floatToHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        if (Float.isNaN(f)) {
+            return (short) (sign | 0x7e00);
+        }
+        float a = Math.abs(f);
+        if (a >= 65520f) {
+            return (short) (sign | 0x7c00);
+        }
+        if (a < 0x1p-14f) {
+            // subnormal (or zero): value / 2^-24, rounded to nearest even
+            int m = Math.round(a * 0x1p24f);
+            float exact = a * 0x1p24f;
+            if (Math.abs(exact - Math.floor(exact) - 0.5f) == 0f && (m & 1) == 1) {
+                m -= 1;
+            }
+            return (short) (sign | m);
+        }
+        int e = ((bits >>> 23) & 0xff) - 112;
+        int mant = bits & 0x7fffff;
+        int half = (e << 10) | (mant >>> 13);
+        int rest = mant & 0x1fff;
+        if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) {
+            half += 1;
+        }
+        return (short) (sign | half);
     }
 }
