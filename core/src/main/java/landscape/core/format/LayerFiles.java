@@ -15,7 +15,10 @@ public final class LayerFiles {
         if (name.endsWith(".npy")) {
             return Npy.readMatrix(file);
         }
-        // safetensors (Safetensors) and .pt (TorchPt) are wired in as they land
+        if (name.endsWith(".safetensors")) {
+            return Safetensors.readMatrix(file);
+        }
+        // .pt (TorchPt) is wired in as it lands
         throw LandscapeException.of(file, "unsupported layer file type (expected .safetensors, .npy or .pt)");
     }
 
@@ -29,6 +32,9 @@ public final class LayerFiles {
                 throw LandscapeException.of(file, "expected a 2-D array [rows, dim], got shape " + java.util.Arrays.toString(s));
             }
             return new LayerInfo(s[0], s[1], h.dtype(), h.dataBytes());
+        }
+        if (name.endsWith(".safetensors")) {
+            return Safetensors.info(file);
         }
         throw LandscapeException.of(file, "unsupported layer file type (expected .safetensors, .npy or .pt)");
     }
