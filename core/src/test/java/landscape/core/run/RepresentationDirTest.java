@@ -1,0 +1,96 @@
+package landscape.core.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import landscape.core.LandscapeException;
+import landscape.core.format.DType;
+import landscape.core.format.LayerInfo;
+import landscape.core.format.Safetensors;
+import landscape.core.format.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepresentationDirTest {
+    @TempDir
+    Path tmp;
+
+    static Manifest manifest(List<Manifest.Point> points, int rows) {
+        return new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
+                new Manifest.ModelInfo("tiny", "/m", "LlamaForCausalLM", 1, 2, 10, 1, 1, 4), null, "mmlu", "test", 2,
+                "mmlu-v1", null, null, "f32", rows, "2026-11-26T00:00:00Z", "0.1.0",
+                new Manifest.Accuracy(0.5, 0.5, 0.5, 0.5, Map.of("math", new Manifest.SubjectAccuracy(2, 0.5, 0.5))),
+                points);
+    }
+
+    @Test
+    void writtenDirectoryReadsBackWithSamplesAndPoints() throws IOException {
+        Path target = tmp.resolve("run");
+        Path staging = RepresentationDir.staging(target);
+        Safetensors.write(staging.resolve("l0.safetensors"),
+                Map.of("layer", Tensor.ofDoubles(DType.F32, new long[] {2, 2}, new double[] {1, 2, 3, 4})), Map.of());
+        Safetensors.write(staging.resolve("l1.safetensors"),
+                Map.of("layer", Tensor.ofDoubles(DType.F16, new long[] {2, 2}, new double[] {5, 6, 7, 8})), Map.of());
+        SamplesCsv.write(staging.resolve(RepresentationDir.SAMPLES), List.of(
+                new Sample(0, 10, "math, applied", "A", "B", "A", 17),
+                new Sample(1, 11, "math", "C", "C", "C", 18)));
+        RepresentationDir.writeManifest(staging, manifest(List.of(
+                new Manifest.Point(1, "model.norm", "l1.safetensors", 2, 2, "f16",
+                        RepresentationDir.sha256(staging.resolve("l1.safetensors"))),
+                new Manifest.Point(0, "model.layers.0.input_layernorm", "l0.safetensors", 2, 2, "f32",
+                        RepresentationDir.sha256(staging.resolve("l0.safetensors")))), 2));
+        RepresentationDir.commit(staging, target);
+        assertTrue(Files.notExists(staging));
+
+        RepresentationDir d = RepresentationDir.open(target);
+        assertEquals(List.of(0, 1), d.points().stream().map(Manifest.Point::index).toList());
+        assertArrayEquals(new double[] {5, 6, 7, 8}, d.readMatrix(1).data(), 0.0);
+        assertEquals(new LayerInfo(2, 2, DType.F16, 8), d.info(1));
+        List<Sample> s = d.samples();
+        assertEquals("math, applied", s.get(0).subject());
+        assertEquals(11, s.get(1).datasetIndex());
+        assertEquals(64, d.point(0).sha256().length());
+        assertEquals(0.5, d.manifest().accuracy().perSubject().get("math").accuracy());
+        LandscapeException e = assertThrows(LandscapeException.class, () -> d.point(7));
+        assertTrue(e.getMessage().contains("no extraction point with index 7"));
+    }
+
+    @Test
+    void missingPointFileIsReported() throws IOException {
+        Path dir = tmp.resolve("bad");
+        Files.createDirectories(dir);
+        RepresentationDir.writeManifest(dir, manifest(List.of(new Manifest.Point(0, "m", "l0.safetensors", 1, 1, "f32", "")), 1));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.open(dir));
+        assertTrue(e.getMessage().contains("'l0.safetensors' is missing"), e.getMessage());
+    }
+
+    @Test
+    void pointFileOutsideTheDirectoryIsRefused() throws IOException {
+        Path dir = tmp.resolve("bad2");
+        Files.createDirectories(dir);
+        RepresentationDir.writeManifest(dir, manifest(List.of(new Manifest.Point(0, "m", "../x.safetensors", 1, 1, "f32", "")), 1));
+        assertThrows(LandscapeException.class, () -> RepresentationDir.open(dir));
+    }
+
+    @Test
+    void csvParserHandlesQuotesNewlinesAndCrlf() {
+        List<List<String>> r = SamplesCsv.parse(Path.of("x.csv"), "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\n,\n");
+        assertEquals(List.of(List.of("a", "b"), List.of("x, \"y\"", "multi\nline"), List.of("", "")), r);
+        assertThrows(LandscapeException.class, () -> SamplesCsv.parse(Path.of("x.csv"), "\"open"));
+    }
+
+    @Test
+    void ragged_csv_line_is_reported_with_its_number() throws IOException {
+        Path f = tmp.resolve("s.csv");
+        Files.writeString(f, "subject,answer\nmath,A\nmath\n");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> SamplesCsv.readTable(f));
+        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    }
+}
