@@ -18,7 +18,9 @@ public final class LayerFiles {
         if (name.endsWith(".safetensors")) {
             return Safetensors.readMatrix(file);
         }
-        // .pt (TorchPt) is wired in as it lands
+        if (name.endsWith(".pt")) {
+            return TorchPt.readMatrix(file);
+        }
         throw LandscapeException.of(file, "unsupported layer file type (expected .safetensors, .npy or .pt)");
     }
 
@@ -35,6 +37,9 @@ public final class LayerFiles {
         }
         if (name.endsWith(".safetensors")) {
             return Safetensors.info(file);
+        }
+        if (name.endsWith(".pt")) {
+            return TorchPt.info(file);
         }
         throw LandscapeException.of(file, "unsupported layer file type (expected .safetensors, .npy or .pt)");
     }
