@@ -15,7 +15,6 @@ import java.util.stream.Stream;
 import landscape.core.LandscapeException;
 import landscape.core.format.LayerFiles;
 import landscape.core.format.LayerInfo;
-import landscape.core.format.TorchPt;
 
 /**
  * Finds extraction points in representation directories, for the Nextflow channel factory
@@ -90,9 +89,6 @@ public final class RepresentationScanner {
 
     /** Header facts of a layer file in any supported format (.safetensors, .npy, .pt). */
     public static LayerInfo info(Path file) {
-        if (file.getFileName().toString().endsWith(".pt")) {
-            return TorchPt.info(file);
-        }
         return LayerFiles.info(file);
     }
 

@@ -1,0 +1,193 @@
+package landscape.nf;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import landscape.core.LandscapeException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ParamsValidatorTest {
+    @TempDir
+    Path launch;
+
+    ParamsValidator validator;
+
+    @BeforeEach
+    void setUp() throws IOException, URISyntaxException {
+        validator = new ParamsValidator(Path.of(getClass().getResource("/schema/nextflow_schema.json").toURI()));
+        Path model = Files.createDirectories(launch.resolve("models/tiny"));
+        Files.writeString(model.resolve("config.json"), "{}");
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.createDirectories(launch.resolve("data/mmlu/test"));
+    }
+
+    Map<String, Object> good() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("models", "models/tiny");
+        p.put("shots", List.of(0, 1, 2, 5));
+        p.put("dataset", "data/mmlu");
+        p.put("split", "test");
+        p.put("mask", null);
+        p.put("maxk", 1000);
+        p.put("z", 1.6);
+        p.put("outdir", "results");
+        p.put("max_memory", "8.GB");
+        return p;
+    }
+
+    String error(Map<String, Object> params) {
+        LandscapeException e = assertThrows(LandscapeException.class, () -> validator.validate(params, launch));
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void groupsOfTheSchemaAreAllKnown() {
+        assertEquals(List.of("dataset", "mask", "max_memory", "maxk", "models", "outdir", "shots", "split", "z"),
+                List.copyOf(validator.knownParameters()));
+    }
+
+    @Test
+    void validParamsPass() {
+        assertDoesNotThrow(() -> validator.validate(good(), launch));
+    }
+
+    @Test
+    void shotsGivenAsCommaStringOrSingleNumberAreChecked() {
+        Map<String, Object> p = good();
+        p.put("shots", "0,1,5");
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+        p.put("shots", 3);
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+        p.put("shots", "0,1,7");
+        String m = error(p);
+        assertTrue(m.startsWith("invalid parameter --shots[2]"), m);
+        assertTrue(m.contains("5"), m);
+    }
+
+    @Test
+    void shotsBelowZeroOrAboveFiveAreRefused() {
+        Map<String, Object> p = good();
+        p.put("shots", List.of(0, 6));
+        assertTrue(error(p).startsWith("invalid parameter --shots[1]"));
+        p.put("shots", -1);
+        assertTrue(error(p).startsWith("invalid parameter --shots"));
+    }
+
+    @Test
+    void unknownParameterIsNamedWithASuggestion() {
+        Map<String, Object> p = good();
+        p.put("maxkk", 5);
+        assertEquals("unknown parameter --maxkk (not in nextflow_schema.json); did you mean --maxk?", error(p));
+    }
+
+    @Test
+    void camelCaseAliasOfAKebabParameterIsNotReportedTwice() {
+        Map<String, Object> p = good();
+        p.put("max-memory", "8.GB");
+        p.put("maxMemory", "8.GB");
+        assertTrue(error(p).startsWith("unknown parameter --max-memory"));
+    }
+
+    @Test
+    void wrongTypeIsRefused() {
+        Map<String, Object> p = good();
+        p.put("maxk", "many");
+        String m = error(p);
+        assertTrue(m.startsWith("invalid parameter --maxk:"), m);
+        assertTrue(m.contains("integer"), m);
+    }
+
+    @Test
+    void patternAndEnumAreApplied() {
+        Map<String, Object> p = good();
+        p.put("split", "train");
+        assertTrue(error(p).startsWith("invalid parameter --split:"));
+    }
+
+    @Test
+    void missingModelDirectoryIsRefused() {
+        Map<String, Object> p = good();
+        p.put("models", "models/tiny,models/absent");
+        assertEquals("--models: model directory models/absent does not exist", error(p));
+    }
+
+    @Test
+    void modelWithoutTokenizerIsRefused() throws IOException {
+        Path m = Files.createDirectories(launch.resolve("models/notok"));
+        Files.writeString(m.resolve("config.json"), "{}");
+        Map<String, Object> p = good();
+        p.put("models", List.of("models/tiny", "models/notok"));
+        assertEquals("--models: model directory models/notok has no tokenizer.json", error(p));
+    }
+
+    @Test
+    void modelSheetPathsAreChecked() throws IOException {
+        Files.writeString(launch.resolve("sheet.csv"), "name,path\ntiny,models/tiny\ngone,models/gone\n");
+        Map<String, Object> p = good();
+        p.put("models", "sheet.csv");
+        assertEquals("--models: model directory models/gone does not exist", error(p));
+    }
+
+    @Test
+    void missingDatasetSplitIsRefused() throws IOException {
+        Map<String, Object> p = good();
+        p.put("split", "val");
+        String m = error(p);
+        assertTrue(m.startsWith("--split: dataset split directory "), m);
+        assertTrue(m.endsWith("data/mmlu/val does not exist"), m);
+    }
+
+    @Test
+    void existsOnAFilePathIsChecked() {
+        Map<String, Object> p = good();
+        p.put("mask", "nomask.npy");
+        assertEquals("--mask: file nomask.npy does not exist", error(p));
+    }
+
+    @Test
+    void missingRequiredParameterIsRefused() {
+        Map<String, Object> p = good();
+        p.remove("models");
+        String m = error(p);
+        assertTrue(m.startsWith("invalid parameter") && m.contains("models"), m);
+    }
+
+    @Test
+    void draft07SchemaWithDefinitionsGroupsIsUnderstood() throws IOException {
+        Path schema = launch.resolve("draft07.json");
+        Files.writeString(schema, """
+                {"$schema": "http://json-schema.org/draft-07/schema", "type": "object",
+                 "definitions": {"g": {"type": "object", "fa_icon": "x", "properties": {
+                    "shots": {"type": ["array", "string", "integer"], "items": {"type": "integer", "minimum": 0, "maximum": 5}},
+                    "outdir": {"type": "string", "hidden": true}}}},
+                 "allOf": [{"$ref": "#/definitions/g"}]}
+                """);
+        ParamsValidator v = new ParamsValidator(schema);
+        assertDoesNotThrow(() -> v.validate(Map.of("shots", "0,5", "outdir", "r"), launch));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> v.validate(Map.of("shots", List.of(9)), launch));
+        assertTrue(e.getMessage().startsWith("invalid parameter --shots[0]"), e.getMessage());
+        LandscapeException u = assertThrows(LandscapeException.class, () -> v.validate(Map.of("models", "m"), launch));
+        assertTrue(u.getMessage().startsWith("unknown parameter --models"), u.getMessage());
+    }
+
+    @Test
+    void schemaThatIsNotJsonIsAOneLineError() throws IOException {
+        Path bad = launch.resolve("nextflow_schema.json");
+        Files.writeString(bad, "{ not json");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> new ParamsValidator(bad));
+        assertTrue(e.getMessage().startsWith(bad + ": cannot read JSON schema"), e.getMessage());
+    }
+}
