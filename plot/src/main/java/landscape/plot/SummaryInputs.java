@@ -131,7 +131,8 @@ public final class SummaryInputs {
 
         private static void checkSameModel(Path file, Summary s, Path otherFile, Summary other) {
             String why = null;
-            if (!Objects.equals(s.dataset(), other.dataset())) {
+            // datasets are compared by name: a Nextflow task sees the same dataset under a per-task staging path
+            if (!Objects.equals(baseName(s.dataset()), baseName(other.dataset()))) {
                 why = "dataset " + s.dataset() + " vs " + other.dataset();
             } else if (!Objects.equals(s.split(), other.split())) {
                 why = "split " + s.split() + " vs " + other.split();
@@ -150,6 +151,14 @@ public final class SummaryInputs {
                 throw LandscapeException.of(file, "stats from different models with the same name " + s.model()
                         + " (" + why + " in " + otherFile + ")");
             }
+        }
+
+        private static String baseName(String path) {
+            if (path == null) {
+                return null;
+            }
+            String p = path.replaceAll("/+$", "");
+            return p.substring(p.lastIndexOf('/') + 1);
         }
 
         private static int first(Summary s) {

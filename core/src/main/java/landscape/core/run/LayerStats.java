@@ -1,5 +1,6 @@
 package landscape.core.run;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -22,15 +23,43 @@ public record LayerStats(
         Map<String, Object> params,
         Map<String, Double> timings,
         RunRef run,
-        int[] keptRows,
-        int[] assignment,
-        int[] assignmentHalo,
-        double[] logDen,
-        double[] logDenErr) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) int[] keptRows,
+        @JsonInclude(JsonInclude.Include.NON_NULL) int[] assignment,
+        @JsonInclude(JsonInclude.Include.NON_NULL) int[] assignmentHalo,
+        @JsonInclude(JsonInclude.Include.NON_NULL) double[] logDen,
+        @JsonInclude(JsonInclude.Include.NON_NULL) double[] logDenErr) {
 
-    /** Provenance of the layer: which run, which point. */
+    /**
+     * Provenance of the layer: which run, which point. {@code extraction} carries the manifest facts a reader of the
+     * figures needs (architecture, layers, hidden size, mask, limit, compute dtype, extraction time and tool version).
+     */
     public record RunRef(String model, String adapter, String dataset, String split, Integer shots, Integer layer,
-                         String module, String source, Manifest.Accuracy accuracy) {
+                         String module, String source, Manifest.Accuracy accuracy,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> extraction) {
+        public RunRef(String model, String adapter, String dataset, String split, Integer shots, Integer layer,
+                      String module, String source, Manifest.Accuracy accuracy) {
+            this(model, adapter, dataset, split, shots, layer, module, source, accuracy, null);
+        }
+
+        /** The extraction facts of a manifest, keyed for provenance tables. */
+        public static Map<String, Object> extractionOf(Manifest m) {
+            Map<String, Object> x = new java.util.LinkedHashMap<>();
+            if (m.model() != null) {
+                x.put("checkpoint", m.model().path());
+                x.put("architecture", m.model().architecture());
+                x.put("num_layers", m.model().numLayers());
+                x.put("hidden_size", m.model().hiddenSize());
+                x.put("vocab_size", m.model().vocabSize());
+            }
+            x.put("prompt_template", m.promptTemplate());
+            x.put("mask", m.mask());
+            x.put("limit", m.limit());
+            x.put("rows", m.rows());
+            x.put("compute_dtype", m.computeDtype());
+            x.put("extracted", m.created());
+            x.put("extract_tool_version", m.toolVersion());
+            return x;
+        }
     }
 
     /** Summary of one (model, shots) run: one entry per layer, in layer order. Written by {@code summarize}. */

@@ -1,0 +1,95 @@
+package landscape.analyze;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import landscape.core.LandscapeException;
+import landscape.core.format.Npy;
+
+/** Which rows of the layer to analyse: all, those listed in a mask .npy, or a seeded per-subject balanced subset. */
+public sealed interface MaskSpec {
+    /** Row indices into the layer, in analysis order; {@code null} means all rows. */
+    int[] rows(int nRows, List<String> subjects);
+
+    /** How the mask is described in stats.json params. */
+    String describe();
+
+    record All() implements MaskSpec {
+        @Override
+        public int[] rows(int nRows, List<String> subjects) {
+            return null;
+        }
+
+        @Override
+        public String describe() {
+            return null;
+        }
+    }
+
+    /** int64 indices from a .npy file (like the paper's test_mask_200.npy): in range, no repeats, order kept. */
+    record File(Path file) implements MaskSpec {
+        @Override
+        public int[] rows(int nRows, List<String> subjects) {
+            long[] idx = Npy.readIndices(file);
+            boolean[] seen = new boolean[nRows];
+            int[] out = new int[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                long v = idx[i];
+                if (v < 0 || v >= nRows) {
+                    throw LandscapeException.of(file, "mask index " + v + " at position " + i + " is out of range for a layer of "
+                            + nRows + " rows");
+                }
+                if (seen[(int) v]) {
+                    throw LandscapeException.of(file, "mask index " + v + " is repeated (position " + i + ")");
+                }
+                seen[(int) v] = true;
+                out[i] = (int) v;
+            }
+            return out;
+        }
+
+        @Override
+        public String describe() {
+            return file.toString();
+        }
+    }
+
+    /**
+     * At most {@code perSubject} rows per subject: subjects with more rows keep a random subset drawn with
+     * {@code java.util.Random(seed)} (a shuffle of the subject's rows, first N taken); the result is in row order.
+     */
+    record Balanced(int perSubject, long seed) implements MaskSpec {
+        @Override
+        public int[] rows(int nRows, List<String> subjects) {
+            if (perSubject < 1) {
+                throw new LandscapeException("--balanced: need at least 1 row per subject, got " + perSubject);
+            }
+            Map<String, List<Integer>> bySubject = new LinkedHashMap<>();
+            for (int i = 0; i < subjects.size(); i++) {
+                bySubject.computeIfAbsent(subjects.get(i), s -> new ArrayList<>()).add(i);
+            }
+            Random rng = new Random(seed);
+            List<Integer> keep = new ArrayList<>();
+            for (List<Integer> rowsOf : bySubject.values()) {
+                if (rowsOf.size() > perSubject) {
+                    List<Integer> shuffled = new ArrayList<>(rowsOf);
+                    Collections.shuffle(shuffled, rng);
+                    keep.addAll(shuffled.subList(0, perSubject));
+                } else {
+                    keep.addAll(rowsOf);
+                }
+            }
+            Collections.sort(keep);
+            return keep.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        @Override
+        public String describe() {
+            return "balanced " + perSubject + " per subject, seed " + seed;
+        }
+    }
+}

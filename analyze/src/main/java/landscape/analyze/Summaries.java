@@ -1,0 +1,203 @@
+package landscape.analyze;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import landscape.core.Json;
+import landscape.core.LandscapeException;
+import landscape.core.run.LayerStats;
+
+/**
+ * {@code landscape-analyze summarize}: gathers per-layer stats.json files and writes, per (model, shots), one
+ * {@code summary-<model>-<k>shot.json} ({@link LayerStats.Summary}, layers in layer order) and its CSV twin with a
+ * row per layer.
+ */
+public final class Summaries {
+    static final String CSV_HEADER = "layer,module,n_points,id,id_err,n_clusters,ari_subjects,ari_letters,core_fraction,"
+            + "overlap_subjects,overlap_letters";
+
+    private Summaries() {
+    }
+
+    /** Writes the summaries; returns the JSON files written, in name order. */
+    public static List<Path> write(List<String> statsPatterns, Path outDir) {
+        List<Path> files = expand(statsPatterns);
+        if (files.isEmpty()) {
+            throw new LandscapeException("--stats " + String.join(" ", statsPatterns) + ": no stats files found");
+        }
+        Map<String, List<Entry>> groups = new TreeMap<>();
+        for (Path f : files) {
+            LayerStats s = Json.read(f, LayerStats.class);
+            if (s.ids() == null) {
+                throw LandscapeException.of(f, "not a stats.json (no ids)");
+            }
+            LayerStats.RunRef r = s.run();
+            if (r == null || r.model() == null || r.shots() == null || r.layer() == null) {
+                throw LandscapeException.of(f, "stats without model/shots/layer provenance (run landscape-analyze with "
+                        + "--run DIR --layer-index I, or --model NAME --shots K --layer-index I)");
+            }
+            groups.computeIfAbsent(r.model() + "\u0000" + r.shots(), k -> new ArrayList<>()).add(new Entry(f, s));
+        }
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            throw LandscapeException.of(outDir, "cannot create: " + e.getMessage());
+        }
+        List<Path> written = new ArrayList<>();
+        for (List<Entry> group : groups.values()) {
+            group.sort(Comparator.comparingInt(e -> e.stats.run().layer()));
+            for (int i = 1; i < group.size(); i++) {
+                if (group.get(i).stats.run().layer().equals(group.get(i - 1).stats.run().layer())) {
+                    throw LandscapeException.of(group.get(i).file, "layer " + group.get(i).stats.run().layer()
+                            + " of this model and shot count is also in " + group.get(i - 1).file);
+                }
+            }
+            LayerStats.Summary summary = summarize(group);
+            String base = "summary-" + safe(summary.model()) + "-" + summary.shots() + "shot";
+            Path json = outDir.resolve(base + ".json");
+            Json.write(json, summary);
+            writeCsv(outDir.resolve(base + ".csv"), summary);
+            written.add(json);
+        }
+        written.sort(Comparator.naturalOrder());
+        return written;
+    }
+
+    private record Entry(Path file, LayerStats stats) {
+    }
+
+    private static LayerStats.Summary summarize(List<Entry> group) {
+        LayerStats.RunRef first = group.get(0).stats.run();
+        Map<String, Object> params = group.get(0).stats.params();
+        List<LayerStats.SummaryLayer> layers = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        for (Entry e : group) {
+            LayerStats s = e.stats;
+            int scale = scaleIndex(e.file, s);
+            layers.add(new LayerStats.SummaryLayer(s.run().layer(), s.run().module(), s.nPoints(), s.ids()[scale],
+                    s.idsErr()[scale], s.ids(), s.idsErr(), s.rs(), s.nClusters(), s.ariSubjects(), s.ariLetters(),
+                    s.coreFraction(), s.overlapSubjects(), s.overlapLetters()));
+            sources.add(e.file.toString());
+        }
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        if (first.extraction() != null) {
+            provenance.putAll(first.extraction());
+        }
+        provenance.put("tool", "landscape-analyze summarize");
+        provenance.put("created", Instant.now().toString());
+        provenance.put("stats_files", sources);
+        return new LayerStats.Summary(first.model(), first.adapter(), first.dataset(), first.split(), first.shots(),
+                first.accuracy(), params, provenance, layers);
+    }
+
+    /** Scale index of the ID used for the density: log2(params.k), 16 when absent. */
+    private static int scaleIndex(Path file, LayerStats s) {
+        Object k = s.params() == null ? null : s.params().get("k");
+        int kk = k instanceof Number num ? num.intValue() : 16;
+        int scale = 31 - Integer.numberOfLeadingZeros(Math.max(1, kk));
+        if (scale >= s.ids().length) {
+            throw LandscapeException.of(file, "ids has " + s.ids().length + " scales, none at index log2(k) = " + scale);
+        }
+        return scale;
+    }
+
+    private static void writeCsv(Path file, LayerStats.Summary summary) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            w.write(CSV_HEADER);
+            w.write('\n');
+            for (LayerStats.SummaryLayer l : summary.layers()) {
+                w.write(String.join(",", String.valueOf(l.layer()), l.module() == null ? "" : csv(l.module()),
+                        String.valueOf(l.nPoints()), num(l.id()), num(l.idErr()), String.valueOf(l.nClusters()),
+                        num(l.ariSubjects()), num(l.ariLetters()), num(l.coreFraction()), num(l.overlapSubjects()),
+                        num(l.overlapLetters())));
+                w.write('\n');
+            }
+        } catch (IOException e) {
+            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
+        }
+    }
+
+    private static String num(double v) {
+        return Double.toString(v);
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+
+    static String safe(String model) {
+        return model.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** Directories give every *.json below them (summaries excluded); other arguments are globs or plain files. */
+    static List<Path> expand(List<String> patterns) {
+        TreeSet<Path> out = new TreeSet<>();
+        for (String p : patterns) {
+            Path plain = Path.of(p);
+            if (Files.isDirectory(plain)) {
+                walk(plain, f -> f.getFileName().toString().endsWith(".json"), out);
+            } else if (!hasGlob(p)) {
+                if (!Files.isRegularFile(plain)) {
+                    throw LandscapeException.of(p, "no such stats file");
+                }
+                out.add(plain.toAbsolutePath().normalize());
+            } else {
+                int slash = globSlash(p);
+                Path base = slash < 0 ? Path.of(".") : Path.of(slash == 0 ? "/" : p.substring(0, slash));
+                String baseAbs = base.toAbsolutePath().normalize().toString();
+                String abs = (baseAbs.endsWith("/") ? baseAbs : baseAbs + "/") + p.substring(slash + 1);
+                PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + abs);
+                if (Files.isDirectory(base)) {
+                    walk(base, m::matches, out);
+                }
+            }
+        }
+        out.removeIf(f -> f.getFileName().toString().startsWith("summary-"));
+        return new ArrayList<>(out);
+    }
+
+    private static void walk(Path dir, java.util.function.Predicate<Path> keep, TreeSet<Path> out) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.map(f -> f.toAbsolutePath().normalize()).filter(Files::isRegularFile).filter(keep).forEach(out::add);
+        } catch (IOException | UncheckedIOException e) {
+            throw LandscapeException.of(dir, "cannot list: " + e.getMessage());
+        }
+    }
+
+    private static boolean hasGlob(String s) {
+        return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;
+    }
+
+    /** Position of the last '/' before the first glob character, -1 when none. */
+    private static int globSlash(String pattern) {
+        int cut = pattern.length();
+        for (char c : new char[] {'*', '?', '[', '{'}) {
+            int i = pattern.indexOf(c);
+            if (i >= 0) {
+                cut = Math.min(cut, i);
+            }
+        }
+        return pattern.lastIndexOf('/', cut);
+    }
+}

@@ -1,0 +1,171 @@
+package landscape.analyze;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import landscape.core.Json;
+import landscape.core.run.LayerStats;
+import landscape.core.run.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line contract: options, stats.json field names, exit codes, summarize outputs. */
+class AnalyzeMainTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter err = new StringWriter();
+
+    private int execute(String... args) {
+        CommandLine cl = AnalyzeMain.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    static boolean goldenPresent() {
+        return GoldenAnalysisTest.goldenPresent();
+    }
+
+    @Test
+    @EnabledIf("goldenPresent")
+    void cliWritesStatsWithTheDocumentedFieldNames() throws IOException {
+        Path set = Fixtures.goldenSet("manifold-mask");
+        Path out = dir.resolve("sub/stats.json");
+        int code = execute("--layer", set.resolve("layer.npy").toString(), "--samples", set.resolve("samples.csv").toString(),
+                "--mask", set.resolve("mask.npy").toString(), "--arrays", "--model", "tiny", "--shots", "5",
+                "--layer-index", "3", "--memory-budget", "64M", "--device", "CPU", "--out", out.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode j = Json.MAPPER.readTree(out.toFile());
+        Set<String> fields = new TreeSet<>();
+        j.fieldNames().forEachRemaining(fields::add);
+        for (String f : List.of("n_points", "maxk", "ids", "ids_err", "rs", "n_clusters", "ari_subjects", "ari_letters",
+                "core_fraction", "overlap_subjects", "overlap_letters", "params", "timings", "kept_rows", "assignment",
+                "assignment_halo", "log_den", "log_den_err", "run")) {
+            assertTrue(fields.contains(f), "stats.json lacks " + f + ": " + fields);
+        }
+        JsonNode expected = Json.MAPPER.readTree(set.resolve("expected.json").toFile()).get("expected");
+        assertEquals(expected.get("n_clusters").asInt(), j.get("n_clusters").asInt());
+        assertEquals(expected.get("ari_subjects").asDouble(), j.get("ari_subjects").asDouble(), 1e-9);
+        assertEquals("tiny", j.get("run").get("model").asText());
+        assertEquals(3, j.get("run").get("layer").asInt());
+        for (String step : List.of("load", "dedup", "knn", "gride", "density", "adp", "ari", "adp_halo", "overlap")) {
+            assertTrue(j.get("timings").has(step), "timing for " + step);
+        }
+        assertFalse(Files.exists(dir.resolve("sub/stats.json.tmp")));
+    }
+
+    @Test
+    void arraysAreLeftOutWithoutTheFlag() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 8));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        Path out = dir.resolve("stats.json");
+        assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--out", out.toString()),
+                err.toString());
+        JsonNode j = Json.MAPPER.readTree(out.toFile());
+        assertFalse(j.has("assignment") && !j.get("assignment").isNull());
+        assertEquals(119, j.get("maxk").asInt());
+    }
+
+    @Test
+    void badInputExitsOneWithOneLineNamingTheFile() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 100, 8, Fixtures.blobs(100, 8, 2, 9));
+        Path samples = Fixtures.writeSamples(dir, 90, 2, null, -1);
+        int code = execute("--layer", layer.toString(), "--samples", samples.toString(), "--out", dir.resolve("s.json").toString());
+        assertEquals(1, code);
+        String text = err.toString().strip();
+        assertFalse(text.contains("\n"), text);
+        assertTrue(text.contains(samples.toString()), text);
+        assertFalse(Files.exists(dir.resolve("s.json")));
+    }
+
+    @Test
+    void debugShowsTheStackTrace() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 100, 8, Fixtures.blobs(100, 8, 2, 9));
+        Path samples = Fixtures.writeSamples(dir, 90, 2, null, -1);
+        int code = execute("--debug", "--layer", layer.toString(), "--samples", samples.toString(), "--out",
+                dir.resolve("s.json").toString());
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("at landscape.analyze."), err.toString());
+    }
+
+    @Test
+    void missingOptionsAndConflictsExitOne() {
+        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv"));
+        assertEquals(1, execute("--samples", "s.csv", "--out", "o.json"));
+        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv", "--mask", "m.npy", "--balanced", "5", "--out", "o"));
+        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv", "--memory-budget", "lots", "--out", "o"));
+    }
+
+    @Test
+    void summarizeWritesOneJsonAndCsvPerModelAndShots() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        Path statsDir = dir.resolve("stats");
+        for (int shots : new int[] {0, 5}) {
+            for (int layerIndex : new int[] {3, 1, 2}) {
+                Path out = statsDir.resolve("m-" + shots + "-l" + layerIndex + ".json");
+                assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--model", "org/m",
+                        "--shots", String.valueOf(shots), "--layer-index", String.valueOf(layerIndex), "--out", out.toString()),
+                        err.toString());
+            }
+        }
+        Path outDir = dir.resolve("summary");
+        assertEquals(0, execute("summarize", "--stats", statsDir + "/m-0-*.json", statsDir + "/m-5-*.json", "--out",
+                outDir.toString()), err.toString());
+        LayerStats.Summary s = Json.read(outDir.resolve("summary-org_m-5shot.json"), LayerStats.Summary.class);
+        assertEquals("org/m", s.model());
+        assertEquals(5, s.shots());
+        assertEquals(List.of(1, 2, 3), s.layers().stream().map(LayerStats.SummaryLayer::layer).toList());
+        LayerStats.SummaryLayer l = s.layers().get(0);
+        assertEquals(l.ids()[4], l.id(), 0.0);
+        assertEquals(l.idsErr()[4], l.idErr(), 0.0);
+        List<String> csv = Files.readAllLines(outDir.resolve("summary-org_m-0shot.csv"));
+        assertEquals(4, csv.size());
+        assertEquals(Summaries.CSV_HEADER, csv.get(0));
+        assertTrue(csv.get(1).startsWith("1,"));
+    }
+
+    @Test
+    void runDirectoryGivesLayerSamplesAndProvenance() throws IOException {
+        Path rep = dir.resolve("rep");
+        Files.createDirectories(rep);
+        Fixtures.writeLayer(rep, "l3.npy", 120, 8, Fixtures.blobs(120, 8, 3, 12));
+        Fixtures.writeSamples(rep, 120, 3, null, -1);
+        Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
+                new Manifest.ModelInfo("tiny-llama3", "/m", "LlamaForCausalLM", 3, 8, 262, 4, 2, 16), null, "mmlu", "test",
+                2, null, null, null, "float32", 120, "2026-01-01T00:00:00Z", "0.1.0", null,
+                List.of(new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "F32", null)));
+        Json.write(rep.resolve("manifest.json"), m);
+        Path out = dir.resolve("stats.json");
+        assertEquals(0, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()), err.toString());
+        LayerStats s = Json.read(out, LayerStats.class);
+        assertEquals("tiny-llama3", s.run().model());
+        assertEquals(2, s.run().shots());
+        assertEquals(3, s.run().layer());
+        assertEquals("model.layers.2.input_layernorm", s.run().module());
+        assertEquals(1, execute("--run", rep.toString(), "--layer-index", "9", "--out", out.toString()));
+        assertTrue(err.toString().contains("no extraction point with index 9"), err.toString());
+    }
+
+    @Test
+    void summarizeRejectsStatsWithoutProvenance() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 11));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        Path out = dir.resolve("stats/one.json");
+        assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--out", out.toString()));
+        assertEquals(1, execute("summarize", "--stats", dir.resolve("stats").toString(), "--out", dir.resolve("sum").toString()));
+        assertTrue(err.toString().contains("one.json"), err.toString());
+    }
+}
