@@ -1,8 +1,133 @@
 package landscape.extract;
 
-public final class ExtractMain {
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import landscape.core.Json;
+import landscape.core.LandscapeException;
+import landscape.core.format.DType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code landscape-extract}: run (extraction), tokenize (debug prompts), make-tiny-model (random test model). */
+@Command(name = "landscape-extract", mixinStandardHelpOptions = true, version = Extractor.TOOL_VERSION,
+        description = "Hidden representations of Llama/Mistral models at the last prompt token (DJL + PyTorch).",
+        subcommands = {ExtractMain.Run.class, ExtractMain.Tokenize.class, ExtractMain.MakeTinyModel.class})
+public final class ExtractMain implements Runnable {
+
+    @Option(names = "--debug", description = "Print stack traces.", scope = CommandLine.ScopeType.INHERIT)
+    boolean debug;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing subcommand (run, tokenize, make-tiny-model)");
+    }
+
+    @Command(name = "run", description = "Extract representations into a representation directory.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory.") Path model;
+        @Option(names = "--model-id", description = "Name recorded in the manifest (default: directory name).") String modelId;
+        @Option(names = "--adapter", description = "PEFT LoRA adapter directory, merged at load.") Path adapter;
+        @Option(names = "--dataset", description = "MMLU in the Hendrycks CSV layout (dev/ val/ test/).") Path dataset;
+        @Option(names = "--split", defaultValue = "test") String split;
+        @Option(names = "--shots", defaultValue = "0", description = "Few-shot examples from dev, 0..5.") int shots;
+        @Option(names = "--prompts", description = "JSONL file of {\"prompt\":..., \"subject\"?, \"answer\"?}.") Path prompts;
+        @Option(names = "--limit", description = "Only the first N rows.") Integer limit;
+        @Option(names = "--mask", description = ".npy of row indices to extract.") Path mask;
+        @Option(names = "--layers", description = "Point subset, e.g. 0-3,33 (L = model.norm, L+1 = logits).") String layers;
+        @Option(names = "--batch-tokens", defaultValue = "4096", description = "Padded tokens per batch.") long batchTokens;
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.") String device;
+        @Option(names = "--dtype", defaultValue = "auto", description = "auto (f32 on cpu, f16 on gpu), f32, f16.") String dtype;
+        @Option(names = "--shuffle-shots", description = "Seeded per-question order of the shots.") boolean shuffleShots;
+        @Option(names = "--seed", defaultValue = "0") long seed;
+        @Option(names = "--out", required = true, description = "Output directory.") Path out;
+        @Option(names = "--no-progress", description = "No progress on stderr.") boolean noProgress;
+
+        @Override
+        public Integer call() {
+            ExtractOptions o = new ExtractOptions(model, modelId, adapter, prompts != null ? null : dataset,
+                    prompts != null ? null : split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
+                    shuffleShots, seed, out, !noProgress);
+            if (prompts != null && dataset != null) {
+                throw new LandscapeException("--prompts and --dataset are mutually exclusive");
+            }
+            Extractor.Result r = Extractor.run(o);
+            Extractor.Stats s = r.stats();
+            System.err.printf("landscape-extract: wrote %s (%d rows, %d tokens, %.1f s, %.0f tokens/s in forward passes)%n",
+                    r.dir(), s.rows(), s.tokens(), s.totalSeconds(), s.tokens() / Math.max(1e-9, s.forwardSeconds()));
+            return 0;
+        }
+    }
+
+    @Command(name = "tokenize", description = "Print the token ids of a text as JSON.")
+    static final class Tokenize implements Callable<Integer> {
+        @Option(names = "--model", required = true) Path model;
+        @Option(names = "--text", required = true) String text;
+        @Option(names = "--no-special", description = "Without special tokens (BOS).") boolean noSpecial;
+
+        @Override
+        public Integer call() throws Exception {
+            try (TextTokenizer t = TextTokenizer.open(model)) {
+                long[] ids = noSpecial ? t.encodeWithoutSpecial(text) : t.encode(text);
+                System.out.println(Arrays.toString(ids).replace(" ", ""));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "make-tiny-model", description = "Write a random-weight Llama in the Hugging Face layout.")
+    static final class MakeTinyModel implements Callable<Integer> {
+        @Option(names = "--out", required = true) Path out;
+        @Option(names = "--seed", defaultValue = "0") long seed;
+        @Option(names = "--layers", defaultValue = "2") int layers;
+        @Option(names = "--hidden", defaultValue = "64") int hidden;
+        @Option(names = "--heads", defaultValue = "4") int heads;
+        @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
+        @Option(names = "--intermediate", defaultValue = "128") int intermediate;
+        @Option(names = "--vocab", defaultValue = "262") int vocab;
+        @Option(names = "--rope-theta", defaultValue = "500000") double ropeTheta;
+        @Option(names = "--tied", description = "Tie lm_head to the embeddings.") boolean tied;
+        @Option(names = "--weights-dtype", defaultValue = "F32", description = "F32, F16 or BF16.") String weightsDtype;
+
+        @Override
+        public Integer call() {
+            DType d = DType.fromSafetensors(weightsDtype.toUpperCase());
+            if (d == null) {
+                throw new LandscapeException("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
+            }
+            TinyModelWriter.write(out, new TinyModelWriter.Spec(layers, hidden, heads, kvHeads, intermediate, vocab,
+                    ropeTheta, tied, d), seed);
+            System.err.println("landscape-extract: wrote " + out);
+            return 0;
+        }
+    }
+
     public static void main(String[] args) {
-        System.err.println("landscape-extract: not implemented yet");
-        System.exit(2);
+        // Never download anything, and keep DJL's informational logging (GPU probing on CPU builds) off stderr.
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl",
+                System.getProperty("org.slf4j.simpleLogger.log.ai.djl", "error"));
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line; errors are one line on stderr and exit code 1 (stack trace with --debug). */
+    public static int execute(String... args) {
+        boolean debug = Arrays.asList(args).contains("--debug");
+        CommandLine cl = new CommandLine(new ExtractMain());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (debug) {
+                ex.printStackTrace();
+            }
+            String msg = ex instanceof LandscapeException ? ex.getMessage()
+                    : ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            System.err.println("landscape-extract: " + Json.oneLine(msg));
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("landscape-extract: " + ex.getMessage());
+            return 2;
+        });
+        return cl.execute(args);
     }
 }
