@@ -1,0 +1,38 @@
+/*
+ * PLOT: every summary of the run → figures/ (aris, ids, clusters, overlap as .png/.svg), accuracy.csv and a
+ * self-contained report.html.
+ */
+process PLOT {
+    label 'cpu'
+    label 'small'
+
+    input:
+    path summaries, stageAs: 'summaries/*'
+
+    output:
+    path 'figures'     , emit: figures
+    path 'versions.yml', emit: versions
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    landscape-plot --stats summaries ${args} --out figures
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        landscape-plot: \$(landscape-plot --version 2>/dev/null | head -n 1 | sed 's/^[^0-9]*//')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir -p figures
+    for f in aris ids clusters overlap; do touch figures/\$f.png figures/\$f.svg; done
+    touch figures/accuracy.csv figures/report.html
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        landscape-plot: stub
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,41 @@
+/*
+ * SUMMARIZE: the per-layer stats of one (model, shots) run → summary-<model>-<k>shot.json and .csv
+ * (one row per layer), the input of PLOT.
+ */
+process SUMMARIZE {
+    tag "${meta.model} ${meta.shots}shot"
+    label 'cpu'
+    label 'small'
+
+    input:
+    tuple val(meta), path(stats, stageAs: 'stats/*')
+
+    output:
+    tuple val(meta), path('summary/summary-*.json'), emit: json
+    tuple val(meta), path('summary/summary-*.csv') , emit: csv
+    path 'versions.yml'                            , emit: versions
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    landscape-analyze summarize --stats 'stats/*.json' ${args} --out summary
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        landscape-analyze: \$(landscape-analyze --version 2>/dev/null | head -n 1 | sed 's/^[^0-9]*//')
+    END_VERSIONS
+    """
+
+    stub:
+    def name = "summary-${meta.model}-${meta.shots}shot"
+    """
+    mkdir -p summary
+    echo '{"model": "${meta.model}", "shots": ${meta.shots}, "layers": []}' > summary/${name}.json
+    echo 'layer' > summary/${name}.csv
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        landscape-analyze: stub
+    END_VERSIONS
+    """
+}

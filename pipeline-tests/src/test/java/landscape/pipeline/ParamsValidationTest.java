@@ -1,0 +1,62 @@
+package landscape.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad parameters stop the run at start with one clear line, before any task is submitted. The plugin checks
+ * params against nextflow_schema.json. Each case starts from the valid test profile and breaks one thing; the
+ * runs use -stub-run, so a check that let a bad value through would show up as tasks in the trace.
+ */
+class ParamsValidationTest {
+
+    static Stream<Arguments> badParameters() {
+        return Stream.of(
+                Arguments.of("unknown parameter", List.of("--shotz", "2"), "shotz"),
+                Arguments.of("wrong type", List.of("--maxk", "many"), "maxk"),
+                Arguments.of("shots above 5", List.of("--shots", "0,7"), "shots"),
+                Arguments.of("negative shots", List.of("--shots", "-1"), "shots"),
+                Arguments.of("missing model directory", List.of("--tiny_model", "false", "--models", "@missing-model"), "models"),
+                Arguments.of("model without tokenizer.json", List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),
+                Arguments.of("missing dataset split", List.of("--split", "validation"), "validation"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badParameters")
+    void badParameterStopsWithOneLineBeforeAnythingIsSubmitted(String what, List<String> bad, String mentioned) throws IOException {
+        Path dir = PipelineRun.newLaunchDir("params");
+        Path noTokenizer = Files.createDirectories(dir.resolve("model-without-tokenizer"));
+        Files.writeString(noTokenizer.resolve("config.json"), "{}");
+
+        List<String> args = new ArrayList<>(List.of("-stub-run", "-profile", "test"));
+        for (String a : bad) {
+            args.add(a.startsWith("@") ? dir.resolve(a.substring(1)).toString() : a);
+        }
+        PipelineRun.Result run = PipelineRun.run(dir, "bad", Map.of(), args.toArray(String[]::new));
+
+        assertNotEquals(0, run.exitCode(), what + ": the run must fail");
+        assertEquals(List.of(), PipelineRun.taskDirs(dir.resolve("work")), what + ": no task was submitted");
+        assertTrue(run.traceRows().isEmpty(), what + ": the trace has no task");
+
+        // Nextflow's banner, then the error: one line that names the parameter, no stack trace
+        List<String> lines = run.output().lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("N E X T F L O W") && !l.startsWith("Launching `"))
+                .toList();
+        assertEquals(1, lines.size(), what + ": one line of output after the banner, got\n" + run.output());
+        String error = lines.get(0);
+        assertTrue(error.contains(mentioned), what + ": the error names '" + mentioned + "': " + error);
+        assertTrue(!error.contains("Exception") && !error.contains("groovy."), what + ": a message, not a stack trace: " + error);
+    }
+}
