@@ -1,14 +1,11 @@
 package landscape.analyze;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,6 +17,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.run.Csv;
 import landscape.core.run.LayerStats;
 
 /**
@@ -117,33 +115,18 @@ public final class Summaries {
     }
 
     private static void writeCsv(Path file, LayerStats.Summary summary) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            w.write(CSV_HEADER);
-            w.write('\n');
-            for (LayerStats.SummaryLayer l : summary.layers()) {
-                w.write(String.join(",", String.valueOf(l.layer()), l.module() == null ? "" : csv(l.module()),
-                        String.valueOf(l.nPoints()), num(l.id()), num(l.idErr()), String.valueOf(l.nClusters()),
-                        num(l.ariSubjects()), num(l.ariLetters()), num(l.coreFraction()), num(l.overlapSubjects()),
-                        num(l.overlapLetters())));
-                w.write('\n');
-            }
-        } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
+        List<List<String>> rows = new ArrayList<>();
+        for (LayerStats.SummaryLayer l : summary.layers()) {
+            rows.add(List.of(String.valueOf(l.layer()), l.module() == null ? "" : l.module(),
+                    String.valueOf(l.nPoints()), num(l.id()), num(l.idErr()), String.valueOf(l.nClusters()),
+                    num(l.ariSubjects()), num(l.ariLetters()), num(l.coreFraction()), num(l.overlapSubjects()),
+                    num(l.overlapLetters())));
         }
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
-        }
+        Csv.write(file, List.of(CSV_HEADER.split(",")), rows);
     }
 
     private static String num(double v) {
         return Double.toString(v);
-    }
-
-    private static String csv(String s) {
-        return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 
     static String safe(String model) {

@@ -1,15 +1,8 @@
 package landscape.core.run;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import landscape.core.LandscapeException;
 
 /**
@@ -46,23 +39,18 @@ public final class SamplesCsv {
 
     /** Reads any CSV with a header. Every record must have as many fields as the header. */
     public static Table readTable(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot read: " + e.getMessage());
-        }
-        List<List<String>> records = parse(file, text);
+        List<Csv.Record> records = Csv.read(file);
         if (records.isEmpty()) {
             throw LandscapeException.of(file, "empty CSV (no header)");
         }
-        List<String> header = records.get(0);
-        List<List<String>> rows = records.subList(1, records.size());
-        for (int i = 0; i < rows.size(); i++) {
-            if (rows.get(i).size() != header.size()) {
-                throw LandscapeException.of(file, "line " + (i + 2) + " has " + rows.get(i).size() + " fields, header has "
-                        + header.size());
+        List<String> header = records.get(0).fields();
+        List<List<String>> rows = new ArrayList<>(records.size() - 1);
+        for (Csv.Record r : records.subList(1, records.size())) {
+            if (r.fields().size() != header.size()) {
+                throw LandscapeException.of(file, "line " + r.line() + " has " + r.fields().size()
+                        + " fields, header has " + header.size());
             }
+            rows.add(r.fields());
         }
         return new Table(file, List.copyOf(header), List.copyOf(rows));
     }
@@ -95,105 +83,15 @@ public final class SamplesCsv {
 
     /** Writes samples.csv atomically. */
     public static void write(Path file, List<Sample> samples) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            w.write(Sample.HEADER);
-            w.write('\n');
-            for (Sample s : samples) {
-                w.write(s.row() + "," + s.datasetIndex() + "," + quote(s.subject()) + "," + quote(s.answer()) + ","
-                        + quote(s.prediction()) + "," + quote(s.constrainedPrediction()) + "," + s.nTokens());
-                w.write('\n');
-            }
-        } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
+        List<List<String>> rows = new ArrayList<>(samples.size());
+        for (Sample s : samples) {
+            rows.add(List.of(String.valueOf(s.row()), String.valueOf(s.datasetIndex()), nz(s.subject()), nz(s.answer()),
+                    nz(s.prediction()), nz(s.constrainedPrediction()), String.valueOf(s.nTokens())));
         }
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
-        }
+        Csv.write(file, List.of(Sample.HEADER.split(",")), rows);
     }
 
-    /** Quotes a field when it holds a comma, quote or line break. */
-    public static String quote(String s) {
-        if (s == null) {
-            return "";
-        }
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
-            return s;
-        }
-        return '"' + s.replace("\"", "\"\"") + '"';
-    }
-
-    /** RFC 4180 parse: quoted fields may hold commas, doubled quotes and line breaks. Blank lines are skipped. */
-    public static List<List<String>> parse(Path file, String text) {
-        List<List<String>> out = new ArrayList<>();
-        List<String> rec = new ArrayList<>();
-        StringBuilder f = new StringBuilder();
-        int i = 0;
-        int n = text.length();
-        int line = 1;
-        boolean inQuotes = false;
-        boolean fieldStarted = false;
-        if (n > 0 && text.charAt(0) == '\uFEFF') {
-            i = 1;
-        }
-        for (; i < n; i++) {
-            char c = text.charAt(i);
-            if (inQuotes) {
-                if (c == '"') {
-                    if (i + 1 < n && text.charAt(i + 1) == '"') {
-                        f.append('"');
-                        i++;
-                    } else {
-                        inQuotes = false;
-                    }
-                } else {
-                    if (c == '\n') {
-                        line++;
-                    }
-                    f.append(c);
-                }
-            } else if (c == '"' && f.length() == 0) {
-                inQuotes = true;
-                fieldStarted = true;
-            } else if (c == ',') {
-                rec.add(f.toString());
-                f.setLength(0);
-                fieldStarted = true;
-            } else if (c == '\n' || c == '\r') {
-                if (c == '\r' && i + 1 < n && text.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                if (fieldStarted || f.length() > 0 || !rec.isEmpty()) {
-                    rec.add(f.toString());
-                    out.add(rec);
-                }
-                rec = new ArrayList<>();
-                f.setLength(0);
-                fieldStarted = false;
-                line++;
-            } else {
-                f.append(c);
-                fieldStarted = true;
-            }
-        }
-        if (inQuotes) {
-            throw LandscapeException.of(file, "unterminated quoted field at end of file (line " + line + ")");
-        }
-        if (fieldStarted || f.length() > 0 || !rec.isEmpty()) {
-            rec.add(f.toString());
-            out.add(rec);
-        }
-        return out;
-    }
-
-    /** Convenience: column name to index map. */
-    public static Map<String, Integer> index(List<String> header) {
-        Map<String, Integer> m = new HashMap<>();
-        for (int i = 0; i < header.size(); i++) {
-            m.put(header.get(i), i);
-        }
-        return m;
+    private static String nz(String s) {
+        return s == null ? "" : s;
     }
 }

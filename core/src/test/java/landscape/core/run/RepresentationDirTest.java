@@ -81,9 +81,11 @@ class RepresentationDirTest {
 
     @Test
     void csvParserHandlesQuotesNewlinesAndCrlf() {
-        List<List<String>> r = SamplesCsv.parse(Path.of("x.csv"), "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\n,\n");
-        assertEquals(List.of(List.of("a", "b"), List.of("x, \"y\"", "multi\nline"), List.of("", "")), r);
-        assertThrows(LandscapeException.class, () -> SamplesCsv.parse(Path.of("x.csv"), "\"open"));
+        List<Csv.Record> r = Csv.parse(Path.of("x.csv"), "a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\n,\n");
+        assertEquals(List.of(List.of("a", "b"), List.of("x, \"y\"", "multi\nline"), List.of("", "")),
+                r.stream().map(Csv.Record::fields).toList());
+        assertEquals(List.of(1, 2, 4), r.stream().map(Csv.Record::line).toList());
+        assertThrows(LandscapeException.class, () -> Csv.parse(Path.of("x.csv"), "\"open"));
     }
 
     @Test

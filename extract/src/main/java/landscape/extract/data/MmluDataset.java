@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import landscape.core.LandscapeException;
+import landscape.core.run.Csv;
 
 /**
  * MMLU in the original Hendrycks layout: {@code DIR/<split>/<subject>_<split>.csv}, no header, fields
@@ -75,7 +76,7 @@ public final class MmluDataset {
             throw LandscapeException.of(file, "cannot read: " + e.getMessage());
         }
         List<Question> out = new ArrayList<>();
-        for (CsvRecords.Record r : CsvRecords.parse(file, text)) {
+        for (Csv.Record r : Csv.parse(file, text)) {
             List<String> f = r.fields();
             if (f.size() != 6) {
                 throw LandscapeException.of(file, "line " + r.line() + ": expected 6 fields (question,A,B,C,D,answer), found "

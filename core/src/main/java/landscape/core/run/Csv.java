@@ -1,16 +1,22 @@
-package landscape.extract.data;
+package landscape.core.run;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import landscape.core.LandscapeException;
 
 /**
- * A small RFC 4180 reader that remembers the line each record starts on, for error messages. Quoted fields may
- * hold commas, doubled quotes and line breaks. Blank lines are skipped.
+ * The one RFC 4180 CSV reader and writer. The reader remembers the line each record starts on, for error messages;
+ * quoted fields may hold commas, doubled quotes and line breaks; blank lines are skipped. The writer quotes fields
+ * that need it and writes atomically (temporary name, then rename).
  */
-public final class CsvRecords {
-    private CsvRecords() {
+public final class Csv {
+    private Csv() {
     }
 
     /** One record and the 1-based line it starts on. */
@@ -84,5 +90,53 @@ public final class CsvRecords {
             out.add(new Record(recordLine, List.copyOf(fields)));
         }
         return out;
+    }
+
+    /** Reads and parses a UTF-8 file. */
+    public static List<Record> read(Path file) {
+        try {
+            return parse(file, Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw LandscapeException.of(file, "cannot read: " + e.getMessage());
+        }
+    }
+
+    /** Quotes a field when it holds a comma, quote or line break; null is written as an empty field. */
+    public static String quote(String s) {
+        if (s == null) {
+            return "";
+        }
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    /** Writes a header line and rows, each field quoted as needed, atomically. */
+    public static void write(Path file, List<String> header, List<List<String>> rows) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            writeLine(w, header);
+            for (List<String> r : rows) {
+                writeLine(w, r);
+            }
+        } catch (IOException e) {
+            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
+        }
+    }
+
+    private static void writeLine(BufferedWriter w, List<String> fields) throws IOException {
+        for (int i = 0; i < fields.size(); i++) {
+            if (i > 0) {
+                w.write(',');
+            }
+            w.write(quote(fields.get(i)));
+        }
+        w.write('\n');
     }
 }
