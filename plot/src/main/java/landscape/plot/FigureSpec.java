@@ -26,8 +26,12 @@ public record FigureSpec(String name, String caption, List<PanelSpec> panels) {
                     List.of(PanelSpec.fixed("overlap with subjects", SummaryLayer::overlapSubjects, FRACTION_LO, FRACTION_HI),
                             PanelSpec.fixed("overlap with letters", SummaryLayer::overlapLetters, FRACTION_LO, FRACTION_HI))));
 
-    /** The x position of a layer index on the 1-based layer axis: index i is drawn at i + 1. */
+    /**
+     * The x position of an extraction point on the layer axis. Point i is the residual stream after i decoder blocks
+     * (point 0, the embeddings, is the same for every MMLU prompt and is not analysed), so the axis starts at layer 1
+     * and runs to L (model.norm) and L+1 (logits), as the paper's x ticks do for its analysed points 1..L+1.
+     */
     public static int layerX(int layerIndex) {
-        return layerIndex + 1;
+        return layerIndex;
     }
 }

@@ -193,15 +193,15 @@ class FigureSetTest {
     }
 
     @Test
-    void layerAxisIsOneBased() throws IOException {
+    void layerAxisStartsAtLayerOneLikeThePaper() throws IOException {
         Path stats = tmp.resolve("stats");
         Summaries.write(stats, Summaries.paperLike("m", 0, 8));
         Path out = tmp.resolve("figures");
         FigureSet.render(List.of(stats), out, PlotOptions.defaults());
         String html = Files.readString(out.resolve("report.html"));
-        assertTrue(html.contains("<tr><td>2</td><td>1</td><td class=\"text\">model.layers.1.input_layernorm</td>"),
-                "layer index 1 is drawn and listed as layer 2");
-        assertEquals(1, FigureSpec.layerX(0));
+        assertTrue(html.contains("<tr><td>1</td><td>1</td><td class=\"text\">model.layers.1.input_layernorm</td>"),
+                "point 1 (after one decoder block) is drawn and listed as layer 1");
+        assertEquals(33, FigureSpec.layerX(33));
     }
 
     @Test

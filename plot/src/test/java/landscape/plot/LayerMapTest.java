@@ -73,13 +73,13 @@ class LayerMapTest {
         int rc = run("landscape", "--run", runDir().toString(), "--layer", "0", "--stats", statsJson(true).toString(),
                 "--out", out.toString(), "--iterations", "300", "--max-points", "400", "--dpi", "100");
         assertEquals(0, rc);
-        BufferedImage image = ImageIO.read(out.resolve("landscape-layer1.png").toFile());
+        BufferedImage image = ImageIO.read(out.resolve("landscape-layer0.png").toFile());
         assertEquals(800, image.getWidth());
         assertEquals(400, image.getHeight(), "two square-ish panels: 8 x 4 in at 100 dpi");
-        String svg = Files.readString(out.resolve("landscape-layer1.svg"));
+        String svg = Files.readString(out.resolve("landscape-layer0.svg"));
         assertTrue(svg.contains(">t-SNE 1<") && svg.contains(">coloured by subject (6)<"), "subject panel");
         assertTrue(svg.contains(">coloured by ADP cluster ("), "cluster panel");
-        List<String> lines = Files.readAllLines(out.resolve("landscape-layer1.csv"));
+        List<String> lines = Files.readAllLines(out.resolve("landscape-layer0.csv"));
         assertEquals("row,subject,cluster,x,y", lines.get(0));
         assertEquals(401, lines.size(), "the 400-point subsample");
         // the golden layer clusters by subject (ARI 0.84): in the map most 5 nearest neighbours share the subject
@@ -94,9 +94,9 @@ class LayerMapTest {
                 new PlotOptions(java.util.Set.of("svg"), 72, null, 8, 3.7));
         LayerMap.Result r = LayerMap.render(MapInput.fromRun(runDir(), 0, null), 0, out, options);
         assertEquals(600, r.coordinates().length, "all 600 rows, duplicates included");
-        String svg = Files.readString(out.resolve("landscape-layer1.svg"));
+        String svg = Files.readString(out.resolve("landscape-layer0.svg"));
         assertFalse(svg.contains("ADP cluster"));
-        assertFalse(Files.exists(out.resolve("landscape-layer1.png")));
+        assertFalse(Files.exists(out.resolve("landscape-layer0.png")));
     }
 
     @Test
