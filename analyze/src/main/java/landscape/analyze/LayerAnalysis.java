@@ -10,9 +10,11 @@ import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
 import landscape.core.format.LayerFiles;
+import landscape.core.format.ReferenceStatistics;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
+import landscape.core.run.RepresentationScanner;
 import landscape.core.run.SamplesCsv;
 
 /**
@@ -31,8 +33,15 @@ public final class LayerAnalysis {
     public record Input(Path layer, Path samples, MaskSpec mask, LayerStats.RunRef run) {
     }
 
-    /** Input for point {@code index} of a representation directory, provenance from its manifest. */
+    /**
+     * Input for point {@code index} of a run directory: this project's representation directory (provenance from
+     * its manifest), or the reference pipeline's ({@code l<i>_target.pt} + {@code statistics_target.pkl}, labels from
+     * the pickle, model and shots from the {@code <model>/<k>shot} path).
+     */
     public static Input fromRun(Path dir, int index, MaskSpec mask) {
+        if (!RepresentationDir.isRepresentationDir(dir) && RepresentationScanner.isReferenceDir(dir)) {
+            return fromReferenceRun(dir, index, mask);
+        }
         RepresentationDir rd = RepresentationDir.open(dir);
         Manifest m = rd.manifest();
         Manifest.Point p = rd.point(index);
@@ -40,6 +49,20 @@ public final class LayerAnalysis {
         LayerStats.RunRef ref = new LayerStats.RunRef(model, m.adapter(), m.dataset(), m.split(), m.shots(), p.index(),
                 p.module(), rd.pointFile(index).toString(), m.accuracy(), LayerStats.RunRef.extractionOf(m));
         return new Input(rd.pointFile(index), rd.samplesFile(), mask, ref);
+    }
+
+    private static Input fromReferenceRun(Path dir, int index, MaskSpec mask) {
+        Path real;
+        try {
+            real = dir.toRealPath(); // a staged link keeps the <model>/<k>shot names only in its target
+        } catch (java.io.IOException e) {
+            throw LandscapeException.of(dir, "cannot resolve: " + e.getMessage());
+        }
+        RepresentationScanner.Point p = RepresentationScanner.scanDir(real).stream().filter(q -> q.layer() == index)
+                .findFirst().orElseThrow(() -> LandscapeException.of(dir, "no l" + index + "_target.pt"));
+        LayerStats.RunRef ref = new LayerStats.RunRef(p.model(), null, "mmlu", p.split(), p.shots(), p.layer(),
+                p.module(), p.file().toString(), null);
+        return new Input(p.file(), real.resolve(RepresentationScanner.REFERENCE_STATISTICS), mask, ref);
     }
 
     /** Runs the analysis and writes stats.json atomically. */
@@ -56,13 +79,21 @@ public final class LayerAnalysis {
         // 1. load as float64, apply the mask, check values (the kNN engine starts meanwhile)
         Knn.warmUpInBackground();
         Matrix full = LayerFiles.readMatrix(in.layer());
-        SamplesCsv.Table table = SamplesCsv.readTable(in.samples());
-        if (table.rows().size() != full.rows()) {
-            throw LandscapeException.of(in.samples(), table.rows().size() + " sample rows but the layer " + in.layer()
+        List<String> subjects;
+        List<String> answers;
+        if (in.samples().getFileName().toString().endsWith(".pkl")) {
+            ReferenceStatistics ref = ReferenceStatistics.read(in.samples());
+            subjects = ref.subjects();
+            answers = ref.answers();
+        } else {
+            SamplesCsv.Table table = SamplesCsv.readTable(in.samples());
+            subjects = table.values("subject");
+            answers = table.values("answer");
+        }
+        if (subjects.size() != full.rows() || answers.size() != full.rows()) {
+            throw LandscapeException.of(in.samples(), subjects.size() + " sample rows but the layer " + in.layer()
                     + " has " + full.rows() + " rows");
         }
-        List<String> subjects = table.values("subject");
-        List<String> answers = table.values("answer");
         int[] letterOf = letters(in.samples(), answers);
         int[] rows = in.mask().rows(full.rows(), subjects);
         if (rows == null) {

@@ -40,6 +40,30 @@ class AnalyzeMainTest {
 
     @Test
     @EnabledIf("goldenPresent")
+    void referencePipelineDirectoryIsAnalysedWithLabelsFromItsPickle() throws IOException {
+        Path formats = Fixtures.goldenSet("small").getParent().getParent().resolve("formats");
+        Path run = Files.createDirectories(dir.resolve("layers/test/llama-3-8b/5shot"));
+        Files.copy(formats.resolve("l5_target.pt"), run.resolve("l5_target.pt"));
+        Files.copy(formats.resolve("l6_target.pt"), run.resolve("l6_target.pt"));
+        Files.copy(formats.resolve("statistics_target.pkl"), run.resolve("statistics_target.pkl"));
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("staged")).resolve("5shot"), run);
+        Path out = dir.resolve("l6.json");
+        int code = execute("--run", link.toString(), "--layer-index", "6", "--maxk", "100", "--out", out.toString());
+        assertEquals(0, code, err.toString());
+        LayerStats s = Json.read(out, LayerStats.class);
+        assertEquals("llama-3-8b", s.run().model(), "model from the real <model>/<k>shot path, not the staged link");
+        assertEquals(5, s.run().shots());
+        assertEquals(6, s.run().layer());
+        assertEquals("test", s.run().split());
+        assertTrue(s.nPoints() > 100 && s.nPoints() <= 600, "points: " + s.nPoints());
+        assertTrue(Double.isFinite(s.ariSubjects()) && Double.isFinite(s.ariLetters()));
+        int missing = execute("--run", run.toString(), "--layer-index", "9", "--out", dir.resolve("x.json").toString());
+        assertEquals(1, missing);
+        assertTrue(err.toString().contains("no l9_target.pt"), err.toString());
+    }
+
+    @Test
+    @EnabledIf("goldenPresent")
     void cliWritesStatsWithTheDocumentedFieldNames() throws IOException {
         Path set = Fixtures.goldenSet("manifold-mask");
         Path out = dir.resolve("sub/stats.json");

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import landscape.core.Json;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -149,5 +150,30 @@ class DemoPipelineTest {
             assertTrue(Files.isRegularFile(run.outdir().resolve("statistics/pretrained/" + MODEL + "/summary-" + MODEL
                     + "-" + k + "shot.json")), "summary of the published " + k + "-shot run");
         }
+    }
+
+    @Test
+    void referencePipelineDirectoriesAreAnalysedForReal() throws IOException {
+        // the paper pipeline's layout: <split>/<model>/<k>shot/l<i>_target.pt + statistics_target.pkl
+        Path golden = PipelineRun.root().resolve("../shared/golden/formats").normalize();
+        Assumptions.assumeTrue(Files.isDirectory(golden), "golden formats not present");
+        Path dir = PipelineRun.newLaunchDir("reference");
+        Path run5 = Files.createDirectories(dir.resolve("layers/test/llama-3-8b/5shot"));
+        for (String f : List.of("l5_target.pt", "l6_target.pt", "statistics_target.pkl")) {
+            Files.copy(golden.resolve(f), run5.resolve(f));
+        }
+        PipelineRun.Result run = PipelineRun.run(dir, "ref", Map.of(),
+                "--representations", dir.resolve("layers").toString(), "--maxk", "100");
+        run.assertSucceeded();
+        assertEquals(2, run.tasks("ANALYZE").size(), "one task per l<i>_target.pt");
+        Path stats = run.outdir().resolve("statistics/pretrained/llama-3-8b");
+        for (int layer : List.of(5, 6)) {
+            JsonNode ref = Json.MAPPER.readTree(stats.resolve("5shot/l" + layer + ".json").toFile()).get("run");
+            assertEquals("llama-3-8b", ref.get("model").asText(), "model from the <model>/<k>shot path");
+            assertEquals(5, ref.get("shots").asInt());
+            assertEquals(layer, ref.get("layer").asInt());
+        }
+        assertTrue(Files.isRegularFile(stats.resolve("summary-llama-3-8b-5shot.json")));
+        assertTrue(Files.isRegularFile(run.outdir().resolve("figures/report.html")));
     }
 }
