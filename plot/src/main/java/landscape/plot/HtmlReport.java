@@ -33,7 +33,7 @@ public final class HtmlReport {
         h.append("<h1>").append(esc(heading)).append("</h1>\n");
         h.append("<p class=\"meta\">Made by landscape-plot ").append(esc(toolVersion)).append(" on ").append(esc(created))
                 .append(" from ").append(runCount(runs)).append(" run(s) of ").append(runs.models().size())
-                .append(" model(s). The layer axis is 1-based: extraction point index <i>i</i> is drawn at layer <i>i</i>&nbsp;+&nbsp;1.</p>\n");
+                .append(" model(s). Layer <i>i</i> is extraction point <i>i</i>: the residual stream after <i>i</i> decoder blocks (input of block <i>i</i>); L is the final norm and L+1 the logits.</p>\n");
         h.append("<nav><a href=\"#figures\">Figures</a> · <a href=\"#accuracy\">Accuracy</a> · <a href=\"#runs\">Runs</a></nav>\n");
 
         h.append("<section id=\"figures\">\n<h2>Figures</h2>\n");

@@ -36,7 +36,7 @@ import smile.math.MathEx;
 /**
  * {@code landscape-plot landscape}: a 2-D t-SNE map (Smile) of one layer's points, side by side coloured by
  * subject and by ADP cluster. Writes {@code landscape-layer<X>.png/.svg} and {@code landscape-layer<X>.csv}
- * (row, subject, cluster, x, y) where X is the 1-based layer, all-or-nothing like the figure set.
+ * (row, subject, cluster, x, y) where X is the layer (extraction point index), all-or-nothing like the figure set.
  */
 public final class LayerMap {
     static {
