@@ -1,8 +1,11 @@
 package landscape.extract;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.format.DType;
@@ -92,6 +95,11 @@ public final class ExtractMain implements Runnable {
 
         @Override
         public Integer call() {
+            if (Files.exists(out) && !(Files.isDirectory(out) && isEmpty(out))) {
+                throw LandscapeException.of(out, "exists and is not an empty directory; refusing to overwrite it "
+                        + "(make-tiny-model writes config.json, model.safetensors and tokenizer.json into a new "
+                        + "directory)");
+            }
             DType d = DType.fromSafetensors(weightsDtype.toUpperCase());
             if (d == null) {
                 throw new LandscapeException("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
@@ -100,6 +108,14 @@ public final class ExtractMain implements Runnable {
                     ropeTheta, tied, d), seed);
             System.err.println("landscape-extract: wrote " + out);
             return 0;
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            throw LandscapeException.of(dir, "cannot list: " + e.getMessage());
         }
     }
 

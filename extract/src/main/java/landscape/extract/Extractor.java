@@ -105,14 +105,17 @@ public final class Extractor {
         if (limit == null) {
             return l;
         }
-        if (limit < 0) {
-            throw new LandscapeException("--limit: must be >= 0");
+        if (limit < 1) {
+            throw new LandscapeException("--limit: must be at least 1, got " + limit);
         }
         return l.subList(0, Math.min(limit, l.size()));
     }
 
     /** Mask rows, ascending; out-of-range or repeated rows are errors. */
     static long[] maskIndices(Path mask, int n) {
+        if (!java.nio.file.Files.isRegularFile(mask)) {
+            throw LandscapeException.of(mask, "no such file (--mask)");
+        }
         long[] idx = Npy.readIndices(mask).clone();
         Arrays.sort(idx);
         for (int i = 0; i < idx.length; i++) {
@@ -134,6 +137,7 @@ public final class Extractor {
         if (o.batchTokens() < 1) {
             throw new LandscapeException("--batch-tokens: must be positive");
         }
+        RepresentationDir.checkReplaceable(o.out());
         LlamaConfig config = LlamaConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
         ComputeTarget target = ComputeTarget.resolve(o.device(), o.dtype());
@@ -146,6 +150,11 @@ public final class Extractor {
             ids = tok.encodeAll(items.stream().map(PromptItem::prompt).toList());
             letters = tok.letterIds();
             Path staging = RepresentationDir.staging(o.out());
+            // A run killed by a signal (Ctrl-C, Slurm/Nextflow SIGTERM) must not leave its staging directory (with
+            // preallocated, possibly multi-GB layer files) behind.
+            Thread cleanup = new Thread(() -> deleteQuietly(staging), "landscape-extract-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            boolean committed = false;
             try (Checkpoint ckpt = Checkpoint.open(o.model());
                  NDManager root = NDManager.newBaseManager(target.device(), "PyTorch")) {
                 LlamaModel model = LlamaModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
@@ -155,11 +164,27 @@ public final class Extractor {
                 Manifest m = manifest(o, config, adapter, target, items.size(), run.accuracy.result(), run.pointsInfo());
                 RepresentationDir.writeManifest(staging, m);
                 RepresentationDir.commit(staging, o.out());
+                committed = true;
                 return new Result(o.out(), m, st);
-            } catch (RuntimeException e) {
-                RepresentationDir.deleteTree(staging);
-                throw e;
+            } finally {
+                if (!committed) {
+                    deleteQuietly(staging);
+                }
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or about to; nothing to undo
+                }
             }
+        }
+    }
+
+    /** Deletes a staging directory, keeping whatever error stopped the run (a leftover is only wasted space). */
+    private static void deleteQuietly(Path staging) {
+        try {
+            RepresentationDir.deleteTree(staging);
+        } catch (RuntimeException ignored) {
+            // nothing more to do
         }
     }
 

@@ -2,11 +2,14 @@ package landscape.extract;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import landscape.core.Json;
 import landscape.core.LandscapeException;
 
 /**
@@ -14,8 +17,15 @@ import landscape.core.LandscapeException;
  * Llama), no truncation, no padding.
  */
 public final class TextTokenizer implements AutoCloseable {
+    /** Tokenizer classes whose special tokens Hugging Face takes from tokenizer_config.json, not tokenizer.json. */
+    static final Set<String> LLAMA_CLASSES = Set.of("LlamaTokenizer", "LlamaTokenizerFast", "CodeLlamaTokenizer",
+            "CodeLlamaTokenizerFast");
+
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
+    /** Ids put before/after the text instead of tokenizer.json's post-processor; null to use the post-processor. */
+    private long[] prefix;
+    private long[] suffix;
 
     private TextTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
         this.tokenizer = tokenizer;
@@ -27,18 +37,70 @@ public final class TextTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw LandscapeException.of(modelDir, "no tokenizer.json");
         }
+        TextTokenizer tt;
         try {
             HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file, Map.of(
                     "truncation", "false", "padding", "false", "addSpecialTokens", "true", "maxLength", "-1"));
-            return new TextTokenizer(t, file);
+            tt = new TextTokenizer(t, file);
         } catch (IOException | RuntimeException e) {
             throw LandscapeException.of(file, "cannot load tokenizer: " + e.getMessage());
         }
+        try {
+            tt.applyTokenizerConfig(modelDir.resolve("tokenizer_config.json"));
+        } catch (RuntimeException e) {
+            tt.close();
+            throw e;
+        }
+        return tt;
+    }
+
+    /**
+     * Hugging Face's LlamaTokenizerFast (Llama-2, Mistral) rebuilds its post-processor from tokenizer_config.json:
+     * BOS if {@code add_bos_token} (default true), EOS if {@code add_eos_token} (default false), whatever
+     * tokenizer.json says. Do the same, so prompts get exactly the special tokens transformers would give them.
+     * Other tokenizer classes (Llama-3's PreTrainedTokenizerFast) use tokenizer.json's post-processor as is.
+     */
+    private void applyTokenizerConfig(Path config) {
+        if (!Files.isRegularFile(config)) {
+            return;
+        }
+        JsonNode c;
+        try {
+            c = Json.MAPPER.readTree(config.toFile());
+        } catch (IOException e) {
+            throw LandscapeException.of(config, "cannot read JSON: " + Json.oneLine(e.getMessage()));
+        }
+        if (c == null || !LLAMA_CLASSES.contains(c.path("tokenizer_class").asText(""))) {
+            return;
+        }
+        prefix = c.path("add_bos_token").asBoolean(true) ? new long[] {specialId(config, c, "bos_token")} : new long[0];
+        suffix = c.path("add_eos_token").asBoolean(false) ? new long[] {specialId(config, c, "eos_token")} : new long[0];
+    }
+
+    private long specialId(Path config, JsonNode c, String key) {
+        JsonNode n = c.get(key);
+        String text = n == null || n.isNull() ? null : n.isObject() ? n.path("content").asText(null) : n.asText();
+        if (text == null || text.isEmpty()) {
+            throw LandscapeException.of(config, "add_" + key + " is set but " + key + " is not given");
+        }
+        long[] ids = tokenizer.encode(text, false, false).getIds();
+        if (ids.length != 1) {
+            throw LandscapeException.of(config, key + " '" + text + "' is not a single token of " + file.getFileName());
+        }
+        return ids[0];
+    }
+
+    private long[] wrap(long[] ids) {
+        long[] out = new long[prefix.length + ids.length + suffix.length];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(ids, 0, out, prefix.length, ids.length);
+        System.arraycopy(suffix, 0, out, prefix.length + ids.length, suffix.length);
+        return out;
     }
 
     /** Token ids with the tokenizer's special tokens. */
     public long[] encode(String text) {
-        return tokenizer.encode(text, true, false).getIds();
+        return prefix != null ? wrap(encodeWithoutSpecial(text)) : tokenizer.encode(text, true, false).getIds();
     }
 
     /** Token ids without special tokens. */
@@ -47,10 +109,10 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     public long[][] encodeAll(List<String> texts) {
-        Encoding[] e = tokenizer.batchEncode(texts, true, false);
+        Encoding[] e = tokenizer.batchEncode(texts, prefix == null, false);
         long[][] out = new long[e.length][];
         for (int i = 0; i < e.length; i++) {
-            out[i] = e[i].getIds();
+            out[i] = prefix == null ? e[i].getIds() : wrap(e[i].getIds());
         }
         return out;
     }

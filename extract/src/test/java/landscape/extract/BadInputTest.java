@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import landscape.core.LandscapeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,5 +109,94 @@ class BadInputTest {
         assertEquals(1, rc);
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.contains("config.json"), err);
+    }
+
+    @Test
+    void outThatIsNotAnEarlierRunIsRefusedBeforeAnythingRuns() throws Exception {
+        Path out = tmp.resolve("home");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("notes.txt"), "precious");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.run(
+                ExtractOptions.prompts(tmp.resolve("no-model"), tmp.resolve("p.jsonl"), out)));
+        assertTrue(e.getMessage().startsWith(out + ": ") && e.getMessage().contains("refusing"), e.getMessage());
+        assertEquals("precious", Files.readString(out.resolve("notes.txt")));
+        try (var s = Files.list(tmp)) {
+            assertEquals(java.util.List.of("home"), s.map(f -> f.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void limitBelowOneNamesTheOption() throws Exception {
+        Path ds = dataset("q1,a,b,c,d,A\n", "x,a,b,c,d,A\n");
+        for (int limit : new int[] {0, -3}) {
+            LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.items(
+                    ExtractOptions.dataset(Path.of("u"), ds, "test", 0, Path.of("u")).withLimitMaskLayers(limit, null, null)));
+            assertEquals("--limit: must be at least 1, got " + limit, e.getMessage());
+        }
+    }
+
+    @Test
+    void jsonlLineWithTrailingContentIsAnErrorNotSilentlyTruncated() throws Exception {
+        Path p = Files.writeString(tmp.resolve("p.jsonl"), "{\"prompt\": \"a\"}\r\n\n{\"prompt\": \"b\"}{\"prompt\": \"c\"}\n");
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> landscape.extract.data.JsonlPrompts.read(p));
+        assertTrue(e.getMessage().startsWith(p + ": line 3: not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8IsNamedWithTheLineInJsonlAndTheFileInCsv() throws Exception {
+        Path p = tmp.resolve("p.jsonl");
+        Files.write(p, new byte[] {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', 'a', '"', '}', '\n',
+            '{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xE9, '"', '}', '\n'});
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> landscape.extract.data.JsonlPrompts.read(p));
+        assertEquals(p + ": line 2: not valid UTF-8 text", e.getMessage());
+        Path ds = dataset("q1,a,b,c,d,A\n", "x,a,b,c,d,A\n");
+        Files.write(ds.resolve("test/anatomy_test.csv"), new byte[] {'c', 'a', 'f', (byte) 0xE9, ',', 'a', ',', 'b', ',',
+            'c', ',', 'd', ',', 'A', '\n'});
+        LandscapeException c = fail(ds, 0);
+        assertTrue(c.getMessage().startsWith(ds.resolve("test/anatomy_test.csv") + ": not valid UTF-8"), c.getMessage());
+    }
+
+    @Test
+    void jsonlWithAByteOrderMarkIsRead() throws Exception {
+        Path p = Files.writeString(tmp.resolve("p.jsonl"), "\uFEFF{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}");
+        assertEquals(List.of("a", "b"), landscape.extract.data.JsonlPrompts.read(p).stream()
+                .map(landscape.extract.data.PromptItem::prompt).toList());
+    }
+
+    @Test
+    void missingConfigJsonSaysSo() throws Exception {
+        Path m = Files.createDirectories(tmp.resolve("model"));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> landscape.extract.model.LlamaConfig.read(m));
+        assertEquals(m + ": no config.json (expected a Hugging Face checkpoint directory)", e.getMessage());
+    }
+
+    @Test
+    void makeTinyModelRefusesToOverwriteARealCheckpoint() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("llama"));
+        Files.writeString(real.resolve("config.json"), "{\"real\": true}");
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, "UTF-8"));
+        int rc;
+        try {
+            rc = ExtractMain.execute("make-tiny-model", "--out", real.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(1, rc);
+        assertTrue(buf.toString("UTF-8").contains(real + ": exists and is not an empty directory"), buf.toString("UTF-8"));
+        assertEquals("{\"real\": true}", Files.readString(real.resolve("config.json")));
+        assertTrue(Files.notExists(real.resolve("model.safetensors")));
+    }
+
+    @Test
+    void missingMaskFileSaysSo() throws Exception {
+        Path ds = dataset("q1,a,b,c,d,A\n", "x,a,b,c,d,A\n");
+        Path mask = tmp.resolve("nope.npy");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.items(
+                ExtractOptions.dataset(Path.of("u"), ds, "test", 0, Path.of("u")).withLimitMaskLayers(null, mask, null)));
+        assertEquals(mask + ": no such file (--mask)", e.getMessage());
     }
 }

@@ -3,11 +3,13 @@ package landscape.core.run;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,6 +27,8 @@ import landscape.core.format.LayerInfo;
 public final class RepresentationDir {
     public static final String MANIFEST = "manifest.json";
     public static final String SAMPLES = "samples.csv";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path dir;
     private final Manifest manifest;
@@ -126,33 +130,114 @@ public final class RepresentationDir {
 
     /**
      * A fresh staging directory beside {@code target} ({@code .<name>.partial-<random>}), to be moved into place
-     * with {@link #commit(Path, Path)} once complete.
+     * with {@link #commit(Path, Path)} once complete. It is created with the process umask (not 0700), so the
+     * finished directory is as readable as any other directory the user creates.
      */
     public static Path staging(Path target) {
         Path parent = target.toAbsolutePath().normalize().getParent();
         try {
             Files.createDirectories(parent);
-            return Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw LandscapeException.of(target, "cannot create its parent directory: " + e.getFile()
+                    + " exists and is not a directory");
         } catch (IOException e) {
-            throw LandscapeException.of(target, "cannot create a staging directory: " + e.getMessage());
+            throw LandscapeException.of(target, "cannot create its parent directory: " + reason(e));
+        }
+        for (int attempt = 0; ; attempt++) {
+            Path p = parent.resolve("." + target.getFileName() + ".partial-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
+            try {
+                return Files.createDirectory(p);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) {
+                    throw LandscapeException.of(target, "cannot create a staging directory: " + reason(e));
+                }
+            } catch (IOException e) {
+                throw LandscapeException.of(target, "cannot create a staging directory in " + parent + ": " + reason(e));
+            }
         }
     }
 
-    /** Renames the finished staging directory to {@code target}, replacing an existing one. */
-    public static void commit(Path staging, Path target) {
-        try {
-            if (Files.exists(target)) {
-                deleteTree(target);
-            }
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw LandscapeException.of(target, "cannot move the finished directory into place: " + e.getMessage());
+    /**
+     * Checks that {@code target} may be replaced by a run: it does not exist, or it is an earlier representation
+     * directory (has manifest.json), or an empty directory. Anything else (a file, a directory of other things)
+     * is refused rather than deleted.
+     */
+    public static void checkReplaceable(Path target) {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
         }
+        if (!Files.isDirectory(target)) {
+            throw LandscapeException.of(target, "exists and is not a directory; refusing to replace it");
+        }
+        if (isRepresentationDir(target)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(target)) {
+            if (s.findAny().isEmpty()) {
+                return;
+            }
+        } catch (IOException e) {
+            throw LandscapeException.of(target, "cannot list: " + reason(e));
+        }
+        throw LandscapeException.of(target, "exists and is not a representation directory (no " + MANIFEST
+                + "); refusing to replace it");
+    }
+
+    /**
+     * Moves the finished staging directory to {@code target}. An earlier representation directory there is
+     * replaced: it is renamed aside, the new one renamed in (each an atomic rename), then the old one deleted; if
+     * the second rename fails the old one is put back. {@code target} never holds a partial directory.
+     */
+    public static void commit(Path staging, Path target) {
+        checkReplaceable(target);
+        Path old = null;
+        try {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                Path parent = target.toAbsolutePath().normalize().getParent();
+                do {
+                    old = parent.resolve("." + target.getFileName() + ".old-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
+                } while (Files.exists(old, LinkOption.NOFOLLOW_LINKS));
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            try {
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (old != null) {
+                    Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+                }
+                throw e;
+            }
+        } catch (IOException e) {
+            throw LandscapeException.of(target, "cannot move the finished directory into place: " + reason(e));
+        }
+        if (old != null) {
+            try {
+                deleteTree(old);
+            } catch (LandscapeException ignored) {
+                // The new directory is in place; a leftover hidden .old- directory is only wasted space.
+            }
+        }
+    }
+
+    /** An IOException as words: its class says what happened when its message is only the path. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        String kind = switch (e.getClass().getSimpleName()) {
+            case "AccessDeniedException" -> "permission denied";
+            case "NoSuchFileException" -> "no such file or directory";
+            case "FileAlreadyExistsException" -> "already exists";
+            case "NotDirectoryException" -> "not a directory";
+            case "FileSystemException" -> "file system error";
+            default -> e.getMessage();
+        };
+        return kind == null ? e.getClass().getSimpleName() : kind;
     }
 
     /** Deletes a directory tree (staging cleanup after a failure). */
     public static void deleteTree(Path p) {
-        if (!Files.exists(p)) {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(p)) {

@@ -95,4 +95,59 @@ class RepresentationDirTest {
         LandscapeException e = assertThrows(LandscapeException.class, () -> SamplesCsv.readTable(f));
         assertTrue(e.getMessage().contains("line 3"), e.getMessage());
     }
+
+    @Test
+    void commitReplacesAnEarlierRunAndLeavesNoHiddenDirectories() throws IOException {
+        Path target = tmp.resolve("run");
+        Files.createDirectories(target);
+        RepresentationDir.writeManifest(target, manifest(List.of(), 1));
+        Files.writeString(target.resolve("l9.safetensors"), "old");
+        Path staging = RepresentationDir.staging(target);
+        Files.writeString(staging.resolve("new.txt"), "new");
+        RepresentationDir.commit(staging, target);
+        assertEquals("new", Files.readString(target.resolve("new.txt")));
+        assertTrue(Files.notExists(target.resolve("l9.safetensors")));
+        try (var s = Files.list(tmp)) {
+            assertEquals(List.of("run"), s.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void commitRefusesToDeleteAFileOrADirectoryThatIsNotARun() throws IOException {
+        Path dir = tmp.resolve("home");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("notes.txt"), "precious");
+        Path file = tmp.resolve("file.txt");
+        Files.writeString(file, "precious");
+        for (Path target : List.of(dir, file)) {
+            Path staging = RepresentationDir.staging(target);
+            LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.commit(staging, target));
+            assertTrue(e.getMessage().startsWith(target + ": ") && e.getMessage().contains("refusing"), e.getMessage());
+            assertThrows(LandscapeException.class, () -> RepresentationDir.checkReplaceable(target));
+        }
+        assertEquals("precious", Files.readString(dir.resolve("notes.txt")));
+        assertEquals("precious", Files.readString(file));
+        Path empty = tmp.resolve("empty");
+        Files.createDirectories(empty);
+        RepresentationDir.checkReplaceable(empty);
+        RepresentationDir.checkReplaceable(tmp.resolve("absent"));
+    }
+
+    @Test
+    void stagingDirectoryGetsTheUsualPermissionsNotOwnerOnly() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path plain = Files.createDirectory(tmp.resolve("plain"));
+        Path staging = RepresentationDir.staging(tmp.resolve("run"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(staging));
+        assertTrue(staging.getFileName().toString().startsWith(".run.partial-"), staging.toString());
+    }
+
+    @Test
+    void stagingUnderAFileNamesTheProblem() throws IOException {
+        Path file = Files.writeString(tmp.resolve("f"), "x");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.staging(file.resolve("out")));
+        assertTrue(e.getMessage().contains("is not a directory") || e.getMessage().contains("not a directory"),
+                e.getMessage());
+    }
 }

@@ -72,6 +72,8 @@ public final class MmluDataset {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw LandscapeException.of(file, "not valid UTF-8 text (MMLU CSVs are UTF-8)");
         } catch (IOException e) {
             throw LandscapeException.of(file, "cannot read: " + e.getMessage());
         }

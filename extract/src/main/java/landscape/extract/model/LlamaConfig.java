@@ -49,6 +49,11 @@ public record LlamaConfig(
     /** Reads and validates {@code dir/config.json}; every problem found is listed in one message. */
     public static LlamaConfig read(Path dir) {
         Path file = dir.resolve("config.json");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw LandscapeException.of(dir, java.nio.file.Files.isDirectory(dir)
+                    ? "no config.json (expected a Hugging Face checkpoint directory)"
+                    : "no such model directory (expected config.json, model.safetensors and tokenizer.json)");
+        }
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(file.toFile());
