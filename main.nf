@@ -61,6 +61,11 @@ workflow {
             .map { run, meta, layer, rmeta -> [rmeta + meta, layer] }
     }
 
+    // a run that would end without figures (every point below --first_layer, or --layers 0) stops with the reason
+    points = points.ifEmpty {
+        error "nothing to analyse: no extraction point with index >= --first_layer ${params.first_layer} (check --layers and --first_layer)"
+    }
+
     ANALYZE(points.map { meta, layer -> [meta, layer, file(meta.run)] }, mask)
     ch_versions = ch_versions.mix(ANALYZE.out.versions.first())
 

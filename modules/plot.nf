@@ -7,7 +7,9 @@ process PLOT {
     label 'small'
 
     input:
-    path summaries, stageAs: 'summaries/*'
+    // one folder per summary: two runs may share a summary file name (a model's pretrained and fine-tuned runs
+    // under --representations); landscape-plot tells them apart by their content
+    path summaries, stageAs: 'summaries/?/*'
 
     output:
     path 'figures'     , emit: figures
@@ -16,7 +18,7 @@ process PLOT {
     script:
     def args = task.ext.args ?: ''
     """
-    landscape-plot --stats summaries ${args} --out figures
+    landscape-plot --stats summaries/* ${args} --out figures
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

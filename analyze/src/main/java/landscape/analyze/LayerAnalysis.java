@@ -47,8 +47,20 @@ public final class LayerAnalysis {
         Manifest.Point p = rd.point(index);
         String model = m.model() == null ? null : m.model().id();
         LayerStats.RunRef ref = new LayerStats.RunRef(model, m.adapter(), m.dataset(), m.split(), m.shots(), p.index(),
-                p.module(), rd.pointFile(index).toString(), m.accuracy(), LayerStats.RunRef.extractionOf(m));
+                p.module(), rd.pointFile(index).toString(), m.accuracy(), extraction(m));
         return new Input(rd.pointFile(index), rd.samplesFile(), mask, ref);
+    }
+
+    /**
+     * The manifest's extraction facts plus {@code points}, the indices the run extracted: with {@code --layers} a run
+     * may skip points, and readers of the summary (landscape-plot) tell a point never extracted from a missing one.
+     */
+    static Map<String, Object> extraction(Manifest m) {
+        Map<String, Object> x = new LinkedHashMap<>(LayerStats.RunRef.extractionOf(m));
+        if (m.points() != null) {
+            x.put("points", m.points().stream().map(Manifest.Point::index).sorted().toList());
+        }
+        return x;
     }
 
     private static Input fromReferenceRun(Path dir, int index, MaskSpec mask) {
@@ -60,9 +72,19 @@ public final class LayerAnalysis {
         }
         RepresentationScanner.Point p = RepresentationScanner.scanDir(real).stream().filter(q -> q.layer() == index)
                 .findFirst().orElseThrow(() -> LandscapeException.of(dir, "no l" + index + "_target.pt"));
-        LayerStats.RunRef ref = new LayerStats.RunRef(p.model(), null, "mmlu", p.split(), p.shots(), p.layer(),
-                p.module(), p.file().toString(), null);
+        LayerStats.RunRef ref = new LayerStats.RunRef(p.model(), referenceAdapter(real), "mmlu", p.split(), p.shots(),
+                p.layer(), p.module(), p.file().toString(), null);
         return new Input(p.file(), real.resolve(RepresentationScanner.REFERENCE_STATISTICS), mask, ref);
+    }
+
+    /**
+     * The reference pipeline publishes a model's pretrained and fine-tuned runs under the same model name, in
+     * {@code .../pretrained/<split>/<model>/<k>shot} and {@code .../finetuned/<split>/<model>/<k>shot}; the stats of
+     * a fine-tuned run get the adapter {@code finetuned}, so that summaries and figures keep the two apart.
+     */
+    static String referenceAdapter(Path realDir) {
+        int n = realDir.getNameCount();
+        return n >= 4 && realDir.getName(n - 4).toString().equals("finetuned") ? "finetuned" : null;
     }
 
     /** Runs the analysis and writes stats.json atomically. */
@@ -131,7 +153,8 @@ public final class LayerAnalysis {
         int scale = params.idScaleIndex();
         if (scale >= gride.ids().length) {
             throw LandscapeException.of(in.layer(), "--k " + params.k() + " needs Gride scale index " + scale + " but only "
-                    + gride.ids().length + " scales exist (range_max " + params.rangeMax() + ", " + n + " points)");
+                    + gride.ids().length + " scales exist (range_max " + params.rangeMax() + ", maxk " + nn.maxk() + ", " + n
+                    + " points); raise --maxk/--range-max or lower --k");
         }
         timings.put("gride", sw.lap());
 

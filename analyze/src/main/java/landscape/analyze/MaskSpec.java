@@ -52,9 +52,14 @@ public sealed interface MaskSpec {
             return out;
         }
 
+        /** The mask's real path: a Nextflow task sees it as a staged link whose name alone identifies nothing. */
         @Override
         public String describe() {
-            return file.toString();
+            try {
+                return file.toRealPath().toString();
+            } catch (java.io.IOException e) {
+                return file.toAbsolutePath().normalize().toString();
+            }
         }
     }
 

@@ -56,7 +56,8 @@ public final class Summaries {
         } catch (IOException e) {
             throw LandscapeException.of(outDir, "cannot create: " + e.getMessage());
         }
-        List<Path> written = new ArrayList<>();
+        // every group is checked and summarized before the first file is written: bad input writes nothing
+        Map<String, LayerStats.Summary> summaries = new TreeMap<>();
         for (List<Entry> group : groups.values()) {
             group.sort(Comparator.comparingInt(e -> e.stats.run().layer()));
             for (int i = 1; i < group.size(); i++) {
@@ -64,12 +65,21 @@ public final class Summaries {
                     throw LandscapeException.of(group.get(i).file, "layer " + group.get(i).stats.run().layer()
                             + " of this model and shot count is also in " + group.get(i - 1).file);
                 }
+                checkSameRun(group.get(0), group.get(i));
             }
             LayerStats.Summary summary = summarize(group);
             String base = "summary-" + safe(summary.model()) + "-" + summary.shots() + "shot";
-            Path json = outDir.resolve(base + ".json");
-            Json.write(json, summary);
-            writeCsv(outDir.resolve(base + ".csv"), summary);
+            LayerStats.Summary clash = summaries.put(base, summary);
+            if (clash != null) {
+                throw LandscapeException.of(group.get(0).file, "models '" + clash.model() + "' and '" + summary.model()
+                        + "' would both be written to " + base + ".json; rename one");
+            }
+        }
+        List<Path> written = new ArrayList<>();
+        for (Map.Entry<String, LayerStats.Summary> e : summaries.entrySet()) {
+            Path json = outDir.resolve(e.getKey() + ".json");
+            Json.write(json, e.getValue());
+            writeCsv(outDir.resolve(e.getKey() + ".csv"), e.getValue());
             written.add(json);
         }
         written.sort(Comparator.naturalOrder());
@@ -77,6 +87,53 @@ public final class Summaries {
     }
 
     private record Entry(Path file, LayerStats stats) {
+    }
+
+    /** Analysis parameters that must agree across the layers of one summary (its params are the first layer's). */
+    private static final List<String> SHARED_PARAMS = List.of("maxk", "range_max", "k", "z", "class_fraction", "mask");
+
+    /**
+     * The layers of one (model, shots) summary must come from one extraction run and one set of analysis parameters;
+     * otherwise they are stats of different models (or runs) that share a name.
+     */
+    private static void checkSameRun(Entry first, Entry other) {
+        LayerStats.RunRef a = first.stats.run();
+        LayerStats.RunRef b = other.stats.run();
+        String why = null;
+        if (!java.util.Objects.equals(a.adapter(), b.adapter())) {
+            why = "adapter " + a.adapter() + " vs " + b.adapter();
+        } else if (!java.util.Objects.equals(a.dataset(), b.dataset()) || !java.util.Objects.equals(a.split(), b.split())) {
+            why = "dataset " + a.dataset() + "/" + a.split() + " vs " + b.dataset() + "/" + b.split();
+        } else if (!java.util.Objects.equals(a.extraction(), b.extraction())) {
+            why = "extraction " + differingKey(a.extraction(), b.extraction());
+        } else {
+            for (String key : SHARED_PARAMS) {
+                Object x = first.stats.params() == null ? null : first.stats.params().get(key);
+                Object y = other.stats.params() == null ? null : other.stats.params().get(key);
+                if (!java.util.Objects.equals(x, y)) {
+                    why = "analysis parameter " + key + " " + x + " vs " + y;
+                    break;
+                }
+            }
+        }
+        if (why != null) {
+            throw LandscapeException.of(other.file, "model " + b.model() + " " + b.shots() + "-shot: " + why + " in "
+                    + first.file + " (stats of different runs that share a model name)");
+        }
+    }
+
+    private static String differingKey(Map<String, Object> a, Map<String, Object> b) {
+        if (a == null || b == null) {
+            return "provenance present in only one of the files";
+        }
+        TreeSet<String> keys = new TreeSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        for (String k : keys) {
+            if (!java.util.Objects.equals(a.get(k), b.get(k))) {
+                return k + " " + a.get(k) + " vs " + b.get(k);
+            }
+        }
+        return "differs";
     }
 
     private static LayerStats.Summary summarize(List<Entry> group) {

@@ -184,6 +184,103 @@ class AnalyzeMainTest {
     }
 
     @Test
+    void statsAndSummaryRecordWhichPointsTheRunExtracted() throws IOException {
+        // a run extracted with --layers 0,3 (points 1 and 2 skipped): readers must not take 1..2 for missing layers
+        Path rep = dir.resolve("rep");
+        Files.createDirectories(rep);
+        Fixtures.writeLayer(rep, "l3.npy", 120, 8, Fixtures.blobs(120, 8, 3, 12));
+        Fixtures.writeSamples(rep, 120, 3, null, -1);
+        Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
+                new Manifest.ModelInfo("tiny-llama3", "/m", "LlamaForCausalLM", 3, 8, 262, 4, 2, 16), null, "mmlu", "test",
+                2, null, null, null, "float32", 120, "2026-01-01T00:00:00Z", "0.1.0", null,
+                List.of(new Manifest.Point(0, "model.layers.0.input_layernorm", "l3.npy", 120, 8, "F32", null),
+                        new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "F32", null)));
+        Json.write(rep.resolve("manifest.json"), m);
+        Path out = dir.resolve("stats/l3.json");
+        assertEquals(0, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()), err.toString());
+        assertEquals(List.of(0, 3), Json.read(out, LayerStats.class).run().extraction().get("points"));
+        assertEquals(0, execute("summarize", "--stats", dir.resolve("stats").toString(), "--out", dir.resolve("sum").toString()),
+                err.toString());
+        LayerStats.Summary s = Json.read(dir.resolve("sum/summary-tiny-llama3-2shot.json"), LayerStats.Summary.class);
+        assertEquals(List.of(0, 3), s.provenance().get("points"));
+    }
+
+    /** A representation dir of model {@code id} with points 1 and 2, extracted at {@code created}. */
+    private Path runDir(String name, String id, String created, long seed) throws IOException {
+        Path rep = Files.createDirectories(dir.resolve(name));
+        Fixtures.writeLayer(rep, "l1.npy", 120, 8, Fixtures.blobs(120, 8, 3, seed));
+        Fixtures.writeLayer(rep, "l2.npy", 120, 8, Fixtures.blobs(120, 8, 3, seed + 1));
+        Fixtures.writeSamples(rep, 120, 3, null, -1);
+        Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
+                new Manifest.ModelInfo(id, "/models/" + name, "LlamaForCausalLM", 1, 8, 262, 4, 2, 16), null, "mmlu",
+                "test", 0, null, null, null, "float32", 120, created, "0.1.0", null,
+                List.of(new Manifest.Point(1, "model.layers.1.input_layernorm", "l1.npy", 120, 8, "F32", null),
+                        new Manifest.Point(2, "model.norm", "l2.npy", 120, 8, "F32", null)));
+        Json.write(rep.resolve("manifest.json"), m);
+        return rep;
+    }
+
+    @Test
+    void summarizeRefusesLayersOfDifferentModelsThatShareAName() throws IOException {
+        Path a = runDir("a", "llama", "2026-01-01T00:00:00Z", 20);
+        Path b = runDir("b", "llama", "2026-02-01T00:00:00Z", 30);
+        assertEquals(0, execute("--run", a.toString(), "--layer-index", "1", "--out", dir.resolve("stats/l1.json").toString()));
+        assertEquals(0, execute("--run", b.toString(), "--layer-index", "2", "--out", dir.resolve("stats/l2.json").toString()));
+        Path out = dir.resolve("sum");
+        assertEquals(1, execute("summarize", "--stats", dir.resolve("stats").toString(), "--out", out.toString()));
+        assertTrue(err.toString().contains("l2.json") && err.toString().contains("share a model name"), err.toString());
+        assertFalse(Files.exists(out.resolve("summary-llama-0shot.json")));
+    }
+
+    @Test
+    void summarizeWritesNothingWhenALaterGroupIsBad() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        String[][] runs = {{"a", "1", "s/a1.json"}, {"z", "1", "s/z1.json"}, {"z", "1", "s/z1-again.json"}};
+        for (String[] r : runs) {
+            assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--model", r[0],
+                    "--shots", "0", "--layer-index", r[1], "--out", dir.resolve(r[2]).toString()), err.toString());
+        }
+        Path out = dir.resolve("sum");
+        assertEquals(1, execute("summarize", "--stats", dir.resolve("s").toString(), "--out", out.toString()));
+        assertTrue(err.toString().contains("layer 1 of this model"), err.toString());
+        assertFalse(Files.exists(out.resolve("summary-a-0shot.json")), "model a's summary is not written either");
+    }
+
+    @Test
+    void maskIsRecordedByItsRealPathNotItsStagedLink() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        Path real = Files.createDirectories(dir.resolve("masks")).resolve("test_mask_100.npy");
+        long[] idx = new long[100];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        landscape.core.format.Npy.write(real, landscape.core.format.Tensor.ofLongs(idx));
+        Path staged = Files.createSymbolicLink(Files.createDirectories(dir.resolve("task")).resolve("test_mask_100.npy"), real);
+        Path out = dir.resolve("stats.json");
+        assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--mask", staged.toString(),
+                "--out", out.toString()), err.toString());
+        assertEquals(real.toRealPath().toString(), Json.read(out, LayerStats.class).params().get("mask"));
+    }
+
+    @Test
+    @EnabledIf("goldenPresent")
+    void finetunedReferenceRunIsToldApartFromThePretrainedOneOfTheSameName() throws IOException {
+        Path formats = Fixtures.goldenSet("small").getParent().getParent().resolve("formats");
+        for (String type : List.of("pretrained", "finetuned")) {
+            Path run = Files.createDirectories(dir.resolve("layers/mmlu/" + type + "/test/llama-3-8b/0shot"));
+            Files.copy(formats.resolve("l5_target.pt"), run.resolve("l5_target.pt"));
+            Files.copy(formats.resolve("statistics_target.pkl"), run.resolve("statistics_target.pkl"));
+            Path out = dir.resolve(type + ".json");
+            assertEquals(0, execute("--run", run.toString(), "--layer-index", "5", "--maxk", "100", "--out", out.toString()),
+                    err.toString());
+        }
+        assertEquals(null, Json.read(dir.resolve("pretrained.json"), LayerStats.class).run().adapter());
+        assertEquals("finetuned", Json.read(dir.resolve("finetuned.json"), LayerStats.class).run().adapter());
+    }
+
+    @Test
     void summarizeRejectsStatsWithoutProvenance() throws IOException {
         Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 11));
         Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);

@@ -50,6 +50,15 @@ class LayerAnalysisErrorsTest {
     }
 
     @Test
+    void kBeyondMaxkNamesMaxkAsTheCause() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 1));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        AnalysisParams p = new AnalysisParams(8, 100, 16, 1.6, 0.3, Knn.Target.CPU, AnalysisParams.GIB, false, false);
+        LandscapeException e = assertThrows(LandscapeException.class, () -> run(layer, samples, new MaskSpec.All(), p));
+        assertOneLine(e, layer.toString(), "--k 16", "maxk 8", "raise --maxk");
+    }
+
+    @Test
     void tooFewPointsAfterDeduplicationIsAnError() throws IOException {
         double[] x = new double[40 * 4];
         for (int i = 0; i < 40; i++) {

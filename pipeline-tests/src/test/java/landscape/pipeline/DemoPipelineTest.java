@@ -107,6 +107,7 @@ class DemoPipelineTest {
             if (m.equals("mistral-c")) {
                 Path adapter = Files.createDirectories(dir.resolve("adapters/" + m));
                 Files.writeString(adapter.resolve("adapter_config.json"), "{}");
+                Files.writeString(adapter.resolve("adapter_model.safetensors"), "");
                 sheet.append(adapter);
             }
             sheet.append('\n');
@@ -175,5 +176,40 @@ class DemoPipelineTest {
         }
         assertTrue(Files.isRegularFile(stats.resolve("summary-llama-3-8b-5shot.json")));
         assertTrue(Files.isRegularFile(run.outdir().resolve("figures/report.html")));
+    }
+
+    @Test
+    void runWithNothingToAnalyseFailsWithTheReasonInsteadOfEndingWithoutFigures() {
+        Path dir = PipelineRun.newLaunchDir("nothing");
+        PipelineRun.Result run = PipelineRun.run(dir, "nothing", Map.of(), "-stub-run", "-profile", "test",
+                "--first_layer", "9");
+        assertTrue(run.exitCode() != 0, "the run must fail");
+        assertTrue(run.output().contains("nothing to analyse: no extraction point with index >= --first_layer 9"),
+                run.output());
+        assertFalse(Files.exists(run.outdir().resolve("figures")));
+    }
+
+    @Test
+    void pretrainedAndFinetunedReferenceRunsOfOneModelArePlottedApart() throws IOException {
+        // the paper's comparison: one model name under pretrained/ and finetuned/; both summaries are named
+        // summary-llama-3-8b-0shot.json, and PLOT must take both
+        Path golden = PipelineRun.root().resolve("../shared/golden/formats").normalize();
+        Assumptions.assumeTrue(Files.isDirectory(golden), "golden formats not present");
+        Path dir = PipelineRun.newLaunchDir("reference-ft");
+        for (String type : List.of("pretrained", "finetuned")) {
+            Path run0 = Files.createDirectories(dir.resolve("layers/mmlu/" + type + "/test/llama-3-8b/0shot"));
+            for (String f : List.of("l5_target.pt", "statistics_target.pkl")) {
+                Files.copy(golden.resolve(f), run0.resolve(f));
+            }
+        }
+        PipelineRun.Result run = PipelineRun.run(dir, "ref-ft", Map.of(),
+                "--representations", dir.resolve("layers").toString(), "--maxk", "100");
+        run.assertSucceeded();
+        for (String type : List.of("pretrained", "finetuned")) {
+            assertTrue(Files.isRegularFile(run.outdir().resolve("statistics/" + type + "/llama-3-8b/summary-llama-3-8b-0shot.json")),
+                    type + " summary");
+        }
+        String report = Files.readString(run.outdir().resolve("figures/report.html"));
+        assertTrue(report.contains("llama-3-8b + finetuned"), "the fine-tuned run is its own model row in the report");
     }
 }

@@ -30,6 +30,7 @@ class ParamsValidationTest {
                 Arguments.of("negative shots", List.of("--shots", "-1"), "shots"),
                 Arguments.of("missing model directory", List.of("--tiny_model", "false", "--models", "@missing-model"), "models"),
                 Arguments.of("model without tokenizer.json", List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),
+                Arguments.of("adapter without adapter_config.json", List.of("--tiny_model", "false", "--models", "@sheet-bad-adapter.csv"), "adapter_config.json"),
                 Arguments.of("missing dataset split", List.of("--split", "validation"), "validation"));
     }
 
@@ -39,6 +40,11 @@ class ParamsValidationTest {
         Path dir = PipelineRun.newLaunchDir("params");
         Path noTokenizer = Files.createDirectories(dir.resolve("model-without-tokenizer"));
         Files.writeString(noTokenizer.resolve("config.json"), "{}");
+        Path model = Files.createDirectories(dir.resolve("model-ok"));
+        Files.writeString(model.resolve("config.json"), "{}");
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Path notAnAdapter = Files.createDirectories(dir.resolve("adapter-empty"));
+        Files.writeString(dir.resolve("sheet-bad-adapter.csv"), "name,path,adapter\nft," + model + "," + notAnAdapter + "\n");
 
         List<String> args = new ArrayList<>(List.of("-stub-run", "-profile", "test"));
         for (String a : bad) {

@@ -31,7 +31,8 @@ public final class SummaryInputs {
     /** Provenance keys that say which model a run used; two runs of one model name must not disagree on them. */
     static boolean isModelIdentityKey(String key) {
         String k = key.toLowerCase();
-        return k.startsWith("model") || k.equals("num_layers") || k.equals("hidden_size") || k.equals("architecture");
+        return k.startsWith("model") || k.equals("num_layers") || k.equals("hidden_size") || k.equals("architecture")
+                || k.equals("checkpoint");
     }
 
     public static RunSet load(List<Path> inputs) {
@@ -88,6 +89,7 @@ public final class SummaryInputs {
         if (layers == null || layers.isEmpty()) {
             throw LandscapeException.of(file, "summary has no layers");
         }
+        List<Integer> extracted = extractedPoints(s);
         for (int i = 1; i < layers.size(); i++) {
             int prev = layers.get(i - 1).layer();
             int cur = layers.get(i).layer();
@@ -97,11 +99,39 @@ public final class SummaryInputs {
             if (cur < prev) {
                 throw LandscapeException.of(file, "layers out of order: " + cur + " after " + prev);
             }
-            if (cur != prev + 1) {
+            if (cur != prev + 1 && extracted == null) {
                 String missing = cur == prev + 2 ? "layer " + (prev + 1) : "layers " + (prev + 1) + ".." + (cur - 1);
                 throw LandscapeException.of(file, "missing " + missing + " (summary jumps from layer " + prev + " to " + cur + ")");
             }
         }
+        if (extracted != null) {
+            // the run extracted only these points (landscape-extract --layers): a gap is missing only if extracted
+            int first = layers.get(0).layer();
+            java.util.Set<Integer> present = new java.util.HashSet<>();
+            layers.forEach(l -> present.add(l.layer()));
+            List<Integer> missing = extracted.stream().filter(p -> p >= first && !present.contains(p)).toList();
+            if (!missing.isEmpty()) {
+                throw LandscapeException.of(file, "missing layer" + (missing.size() > 1 ? "s " : " ")
+                        + missing.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                        + " (extracted, per the provenance's points, but not in the summary)");
+            }
+        }
+    }
+
+    /** The extraction point indices recorded in the provenance ({@code points}), or null when not recorded. */
+    static List<Integer> extractedPoints(Summary s) {
+        Object points = s.provenance() == null ? null : s.provenance().get("points");
+        if (!(points instanceof List<?> list) || list.isEmpty()) {
+            return null;
+        }
+        List<Integer> out = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof Number n)) {
+                return null;
+            }
+            out.add(n.intValue());
+        }
+        return out;
     }
 
     private static final class ModelRunsBuilder {

@@ -64,6 +64,32 @@ class BadInputTest {
         refused(List.of(stats), bad.getFileName().toString(), "missing layer 7");
     }
 
+    /** A summary of a run extracted with --layers 0-2,5 (provenance points): the gap 3..4 was never extracted. */
+    private static Summary extractedOnly(Summary full, List<Integer> points, List<Integer> layers) {
+        Map<String, Object> prov = new LinkedHashMap<>(full.provenance() == null ? Map.of() : full.provenance());
+        prov.put("points", points);
+        List<SummaryLayer> kept = full.layers().stream().filter(l -> layers.contains(l.layer())).toList();
+        return Summaries.withLayers(Summaries.withProvenance(full, prov), kept);
+    }
+
+    @Test
+    void layersThatWereNeverExtractedAreNotMissing() throws IOException {
+        Path stats = tmp.resolve("stats");
+        List<Integer> points = List.of(0, 1, 2, 5);
+        Summaries.write(stats, extractedOnly(Summaries.paperLike("m", 0, 6), points, List.of(1, 2, 5)));
+        Summaries.write(stats, extractedOnly(Summaries.paperLike("m", 2, 6), points, List.of(1, 2, 5)));
+        FigureSet.Result r = FigureSet.render(List.of(stats), tmp.resolve("figures"), PlotOptions.defaults());
+        assertTrue(Files.isRegularFile(r.out().resolve("report.html")));
+    }
+
+    @Test
+    void extractedLayerMissingFromTheSummaryIsRefused() throws IOException {
+        Path stats = tmp.resolve("stats");
+        Path bad = Summaries.write(stats, extractedOnly(Summaries.paperLike("m", 0, 6), List.of(0, 1, 2, 3, 4, 5, 6),
+                List.of(1, 2, 3, 4, 5)));
+        refused(List.of(stats), bad.getFileName().toString(), "missing layer 6");
+    }
+
     @Test
     void summaryWithoutLayersIsRefused() throws IOException {
         Path bad = Summaries.write(tmp.resolve("stats"), Summaries.withLayers(Summaries.paperLike("m", 0, 4), List.of()));
@@ -80,6 +106,21 @@ class BadInputTest {
         prov.put("model_id", "meta-llama/Llama-2-7b-hf");
         Summaries.write(b, Summaries.withProvenance(other, prov));
         refused(List.of(a, b), "different models with the same name llama", "model_id");
+    }
+
+    @Test
+    void sameNameAndShapeFromDifferentCheckpointsIsRefused() throws IOException {
+        Path a = tmp.resolve("run-a");
+        Path b = tmp.resolve("run-b");
+        Summary zero = Summaries.paperLike("llama", 0, 8);
+        Map<String, Object> prov = new LinkedHashMap<>(zero.provenance() == null ? Map.of() : zero.provenance());
+        prov.put("checkpoint", "/models/base/llama");
+        Summaries.write(a, Summaries.withProvenance(zero, prov));
+        Summary five = Summaries.paperLike("llama", 5, 8);
+        Map<String, Object> other = new LinkedHashMap<>(prov);
+        other.put("checkpoint", "/models/instruct/llama");
+        Summaries.write(b, Summaries.withProvenance(five, other));
+        refused(List.of(a, b), "different models with the same name llama", "checkpoint");
     }
 
     @Test

@@ -39,7 +39,8 @@ import landscape.core.run.SamplesCsv;
  *       given for an array parameter ({@code --shots 0,1,5}) is split on commas first, as Nextflow passes it;</li>
  *   <li>paths: {@code exists: true} on a {@code file-path}/{@code directory-path} property; every model directory
  *       named by {@code models} (a path, a comma list, a list, or a CSV sheet {@code name,path[,adapter]}) exists and
- *       holds config.json and tokenizer.json; {@code dataset}/{@code split} is a directory.</li>
+ *       holds config.json and tokenizer.json (a sheet row's {@code adapter}, when given, holds adapter_config.json and
+ *       adapter_model.safetensors); {@code dataset}/{@code split} is a directory.</li>
  * </ol>
  */
 public final class ParamsValidator {
@@ -48,6 +49,7 @@ public final class ParamsValidator {
     static final String DATASET = "dataset";
     static final String SPLIT = "split";
     static final List<String> MODEL_FILES = List.of("config.json", "tokenizer.json");
+    static final List<String> ADAPTER_FILES = List.of("adapter_config.json", "adapter_model.safetensors");
 
     /** nf-schema keywords that only annotate (or that {@link #checkPaths} handles): not reported as unknown. */
     static final List<String> NF_SCHEMA_ANNOTATIONS = List.of("fa_icon", "help_text", "hidden", "exists", "mimetype",
@@ -264,9 +266,23 @@ public final class ParamsValidator {
                 if (!t.has("path")) {
                     throw LandscapeException.of(s, "model sheet needs a header name,path[,adapter]");
                 }
-                for (String path : t.values("path")) {
-                    if (!path.isBlank()) {
-                        out.add(path.trim());
+                List<String> paths = t.values("path");
+                for (int i = 0; i < paths.size(); i++) {
+                    if (paths.get(i) == null || paths.get(i).isBlank()) {
+                        throw new LandscapeException("--models: model sheet " + s + " line " + (i + 2) + " has no path");
+                    }
+                    out.add(paths.get(i).trim());
+                }
+                if (t.has("adapter")) {
+                    checkAdapters(s, t.values("adapter"), launchDir);
+                }
+                if (t.has("name")) {
+                    for (String name : t.values("name")) {
+                        // the name goes into task command lines and published paths unquoted
+                        if (name != null && !name.isBlank() && !name.trim().matches("[A-Za-z0-9._+/-]+")) {
+                            throw new LandscapeException("--models: model name '" + name.trim() + "' in " + s
+                                    + " may only contain letters, digits and . _ + - /");
+                        }
                     }
                 }
             } else {
@@ -274,6 +290,24 @@ public final class ParamsValidator {
             }
         }
         return out;
+    }
+
+    /** The PEFT LoRA adapters of a model sheet: each non-blank {@code adapter} is a directory with its two files. */
+    private static void checkAdapters(String sheet, List<String> adapters, Path launchDir) {
+        for (String a : adapters) {
+            if (a.isBlank()) {
+                continue;
+            }
+            Path dir = launchDir.resolve(a.trim());
+            if (!Files.isDirectory(dir)) {
+                throw new LandscapeException("--models: adapter directory " + a.trim() + " (in " + sheet + ") does not exist");
+            }
+            for (String f : ADAPTER_FILES) {
+                if (!Files.isRegularFile(dir.resolve(f))) {
+                    throw new LandscapeException("--models: adapter directory " + a.trim() + " (in " + sheet + ") has no " + f);
+                }
+            }
+        }
     }
 
     private static void checkDataset(JsonNode dataset, JsonNode split, Path launchDir) {

@@ -142,6 +142,40 @@ class ParamsValidatorTest {
     }
 
     @Test
+    void modelSheetRowWithoutPathIsRefused() throws IOException {
+        Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\ntiny,models/tiny,\nx,,\n");
+        Map<String, Object> p = good();
+        p.put("models", "sheet.csv");
+        assertEquals("--models: model sheet sheet.csv line 3 has no path", error(p));
+    }
+
+    @Test
+    void modelSheetNameWithSpacesIsRefused() throws IOException {
+        Files.writeString(launch.resolve("sheet.csv"), "name,path\nLlama 3 8B,models/tiny\n");
+        Map<String, Object> p = good();
+        p.put("models", "sheet.csv");
+        assertEquals("--models: model name 'Llama 3 8B' in sheet.csv may only contain letters, digits and . _ + - /", error(p));
+        Files.writeString(launch.resolve("sheet.csv"), "name,path\nmeta-llama/Llama-3-8B,models/tiny\n");
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+    }
+
+    @Test
+    void modelSheetAdaptersAreChecked() throws IOException {
+        Path adapter = Files.createDirectories(launch.resolve("adapters/ft"));
+        Files.writeString(adapter.resolve("adapter_config.json"), "{}");
+        Files.writeString(adapter.resolve("adapter_model.safetensors"), "");
+        Files.createDirectories(launch.resolve("adapters/empty"));
+        Map<String, Object> p = good();
+        p.put("models", "sheet.csv");
+        Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\ntiny,models/tiny,\nft,models/tiny,adapters/ft\n");
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+        Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\nft,models/tiny,adapters/gone\n");
+        assertEquals("--models: adapter directory adapters/gone (in sheet.csv) does not exist", error(p));
+        Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\nft,models/tiny,adapters/empty\n");
+        assertEquals("--models: adapter directory adapters/empty (in sheet.csv) has no adapter_config.json", error(p));
+    }
+
+    @Test
     void missingDatasetSplitIsRefused() throws IOException {
         Map<String, Object> p = good();
         p.put("split", "val");
