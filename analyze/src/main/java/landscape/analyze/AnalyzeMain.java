@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import landscape.core.CliErrors;
+import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.run.LayerStats;
 import picocli.CommandLine;
@@ -72,31 +74,15 @@ public final class AnalyzeMain implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new AnalyzeMain());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean debug = parsed.originalArgs().contains("--debug");
-            PrintWriter err = cmd.getErr();
-            if (ex instanceof LandscapeException || debug) {
-                err.println("landscape-analyze: " + oneLine(ex.getMessage()));
-            } else {
-                err.println("landscape-analyze: internal error: " + ex + " (rerun with --debug for the stack trace)");
-            }
-            if (debug) {
-                ex.printStackTrace(err);
-            }
-            err.flush();
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
+                CliErrors.report("landscape-analyze", ex, parsed.originalArgs().contains("--debug"), cmd.getErr()));
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("landscape-analyze: " + oneLine(ex.getMessage()) + " (see --help)");
+            err.println("landscape-analyze: " + Json.oneLine(ex.getMessage()) + " (see --help)");
             err.flush();
             return 1;
         });
         return cl;
-    }
-
-    private static String oneLine(String s) {
-        return landscape.core.Json.oneLine(s);
     }
 
     @Override

@@ -1,12 +1,13 @@
 package landscape.extract;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import landscape.core.Json;
+import landscape.core.CliErrors;
 import landscape.core.LandscapeException;
 import landscape.core.format.DType;
 import picocli.CommandLine;
@@ -131,15 +132,8 @@ public final class ExtractMain implements Runnable {
     public static int execute(String... args) {
         boolean debug = Arrays.asList(args).contains("--debug");
         CommandLine cl = new CommandLine(new ExtractMain());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (debug) {
-                ex.printStackTrace();
-            }
-            String msg = ex instanceof LandscapeException ? ex.getMessage()
-                    : ex.getClass().getSimpleName() + ": " + ex.getMessage();
-            System.err.println("landscape-extract: " + Json.oneLine(msg));
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
+                CliErrors.report("landscape-extract", ex, debug, new PrintWriter(System.err, true)));
         cl.setParameterExceptionHandler((ex, a) -> {
             System.err.println("landscape-extract: " + ex.getMessage());
             return 2;

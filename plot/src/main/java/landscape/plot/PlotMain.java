@@ -3,6 +3,7 @@ package landscape.plot;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import landscape.core.CliErrors;
 import landscape.core.LandscapeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,16 +61,8 @@ public final class PlotMain implements Callable<Integer> {
     public static int run(String... args) {
         PlotMain main = new PlotMain();
         CommandLine cli = new CommandLine(main);
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof LandscapeException) {
-                cmd.getErr().println("landscape-plot: " + e.getMessage());
-                if (main.debug || debugIn(cmd)) {
-                    e.printStackTrace(cmd.getErr());
-                }
-                return 1;
-            }
-            throw e;
-        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) ->
+                CliErrors.report("landscape-plot", e, main.debug || debugIn(cmd), cmd.getErr()));
         return cli.execute(args);
     }
 

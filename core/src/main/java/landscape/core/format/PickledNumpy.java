@@ -117,17 +117,7 @@ public final class PickledNumpy {
 
         /** The matching numeric {@link DType}, or null (strings, or widths this project does not use). */
         public DType numericType() {
-            String d = "" + kind + itemSize;
-            return switch (d) {
-                case "f8" -> DType.F64;
-                case "f4" -> DType.F32;
-                case "f2" -> DType.F16;
-                case "i8" -> DType.I64;
-                case "i4" -> DType.I32;
-                case "u1" -> DType.U8;
-                case "b1" -> DType.BOOL;
-                default -> null;
-            };
+            return kind == 'U' || kind == 'S' ? null : DType.fromNpy("" + kind + itemSize);
         }
 
         @Override

@@ -1,0 +1,36 @@
+package landscape.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class CliErrorsTest {
+    private static String report(Throwable e, boolean debug) {
+        StringWriter out = new StringWriter();
+        assertEquals(1, CliErrors.report("landscape-x", e, debug, new PrintWriter(out)));
+        return out.toString();
+    }
+
+    @Test
+    void userErrorIsOneLineWithTheToolName() {
+        String s = report(new LandscapeException("a.npy: bad\nsecond line"), false);
+        assertEquals("landscape-x: a.npy: bad" + System.lineSeparator(), s);
+    }
+
+    @Test
+    void bugSaysInternalErrorAndHowToSeeTheTraceButPrintsNoTrace() {
+        String s = report(new IllegalStateException("boom"), false);
+        assertTrue(s.startsWith("landscape-x: internal error: java.lang.IllegalStateException: boom (rerun with --debug"), s);
+        assertEquals(1, s.lines().count(), s);
+    }
+
+    @Test
+    void debugAddsTheStackTrace() {
+        String s = report(new LandscapeException("f: bad"), true);
+        assertTrue(s.startsWith("landscape-x: f: bad"), s);
+        assertTrue(s.contains("at landscape.core.CliErrorsTest"), s);
+    }
+}
