@@ -17,4 +17,15 @@ public class LandscapeException extends RuntimeException {
     public static LandscapeException of(Object file, String problem) {
         return new LandscapeException(file + ": " + problem);
     }
+
+    /** An I/O failure on {@code file}: "no such file" and "permission denied" said plainly, else "what: reason". */
+    public static LandscapeException io(Object file, String what, java.io.IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return of(file, "no such file");
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return of(file, "permission denied");
+        }
+        return of(file, what + ": " + e.getMessage());
+    }
 }

@@ -33,4 +33,12 @@ class CliErrorsTest {
         assertTrue(s.startsWith("landscape-x: f: bad"), s);
         assertTrue(s.contains("at landscape.core.CliErrorsTest"), s);
     }
+
+    @Test
+    void missingFileIsSaidPlainly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path f = tmp.resolve("absent.npy");
+        LandscapeException e = org.junit.jupiter.api.Assertions.assertThrows(LandscapeException.class,
+                () -> landscape.core.format.LayerFiles.readMatrix(f));
+        assertEquals(f + ": no such file", e.getMessage());
+    }
 }

@@ -49,7 +49,7 @@ public final class Npy {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return readHeader(file, ch);
         } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot read: " + e.getMessage());
+            throw LandscapeException.io(file, "cannot read", e);
         }
     }
 
@@ -153,7 +153,7 @@ public final class Npy {
             ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, h.dataOffset(), bytes).order(ByteOrder.LITTLE_ENDIAN);
             return new Tensor(h.dtype(), h.shape(), buf);
         } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot read: " + e.getMessage());
+            throw LandscapeException.io(file, "cannot read", e);
         }
     }
 

@@ -62,7 +62,7 @@ public record ReferenceStatistics(List<String> subjects, List<String> answers, L
             }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot read: " + e.getMessage());
+            throw LandscapeException.io(file, "cannot read", e);
         }
         return of(file, Pickle.load(bytes, file, PickledNumpy.VOCABULARY));
     }

@@ -87,7 +87,7 @@ public final class Safetensors {
             try {
                 this.channel = FileChannel.open(file, StandardOpenOption.READ);
             } catch (IOException e) {
-                throw LandscapeException.of(file, "cannot open: " + e.getMessage());
+                throw LandscapeException.io(file, "cannot open", e);
             }
             try {
                 LinkedHashMap<String, Entry> es = new LinkedHashMap<>();

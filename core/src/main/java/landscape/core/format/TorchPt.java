@@ -310,7 +310,7 @@ public final class TorchPt {
             try (InputStream in = Files.newInputStream(file)) {
                 n = in.readNBytes(head, 0, 4);
             } catch (IOException e) {
-                throw LandscapeException.of(file, "cannot read: " + e.getMessage());
+                throw LandscapeException.io(file, "cannot read", e);
             }
             if (n >= 2 && (head[0] & 0xff) == 0x80) {
                 throw LandscapeException.of(file, "legacy (pre-1.6) torch.save format is not supported; re-save it with a current PyTorch");

@@ -97,7 +97,7 @@ public final class Csv {
         try {
             return parse(file, Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot read: " + e.getMessage());
+            throw LandscapeException.io(file, "cannot read", e);
         }
     }
 
