@@ -16,8 +16,8 @@ import java.util.TreeSet;
 import landscape.core.Json;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
+import landscape.core.testing.Golden;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -34,14 +34,10 @@ class AnalyzeMainTest {
         return cl.execute(args);
     }
 
-    static boolean goldenPresent() {
-        return GoldenAnalysisTest.goldenPresent();
-    }
 
     @Test
-    @EnabledIf("goldenPresent")
     void referencePipelineDirectoryIsAnalysedWithLabelsFromItsPickle() throws IOException {
-        Path formats = Fixtures.goldenSet("small").getParent().getParent().resolve("formats");
+        Path formats = Golden.formats();
         Path run = Files.createDirectories(dir.resolve("layers/test/llama-3-8b/5shot"));
         Files.copy(formats.resolve("l5_target.pt"), run.resolve("l5_target.pt"));
         Files.copy(formats.resolve("l6_target.pt"), run.resolve("l6_target.pt"));
@@ -63,7 +59,6 @@ class AnalyzeMainTest {
     }
 
     @Test
-    @EnabledIf("goldenPresent")
     void cliWritesStatsWithTheDocumentedFieldNames() throws IOException {
         Path set = Fixtures.goldenSet("manifold-mask");
         Path out = dir.resolve("sub/stats.json");
@@ -265,9 +260,8 @@ class AnalyzeMainTest {
     }
 
     @Test
-    @EnabledIf("goldenPresent")
     void finetunedReferenceRunIsToldApartFromThePretrainedOneOfTheSameName() throws IOException {
-        Path formats = Fixtures.goldenSet("small").getParent().getParent().resolve("formats");
+        Path formats = Golden.formats();
         for (String type : List.of("pretrained", "finetuned")) {
             Path run = Files.createDirectories(dir.resolve("layers/mmlu/" + type + "/test/llama-3-8b/0shot"));
             Files.copy(formats.resolve("l5_target.pt"), run.resolve("l5_target.pt"));

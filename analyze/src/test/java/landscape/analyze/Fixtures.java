@@ -7,6 +7,7 @@ import java.util.Random;
 import landscape.core.format.DType;
 import landscape.core.format.Npy;
 import landscape.core.format.Tensor;
+import landscape.core.testing.Golden;
 
 /** Small layers and samples.csv files written into a test's temp folder. */
 final class Fixtures {
@@ -14,7 +15,7 @@ final class Fixtures {
     }
 
     static Path goldenSet(String name) {
-        return GoldenAnalysisTest.goldenRoot().resolve(name);
+        return Golden.file("analysis", name);
     }
 
     /** {@code n} points in {@code groups} Gaussian blobs in 8-D; subject = blob. */

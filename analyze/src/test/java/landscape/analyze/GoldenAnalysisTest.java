@@ -11,23 +11,14 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.run.LayerStats;
-import org.junit.jupiter.api.condition.EnabledIf;
+import landscape.core.testing.Golden;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every set under ../shared/golden/analysis reproduces DADApy's expected statistics within the README tolerances. */
-@EnabledIf("goldenPresent")
+/** Every set under tests/golden/analysis reproduces DADApy's expected statistics within the README tolerances. */
 class GoldenAnalysisTest {
-    static Path goldenRoot() {
-        return Path.of(System.getProperty("landscape.root", "."), "..", "shared", "golden", "analysis").normalize();
-    }
-
-    static boolean goldenPresent() {
-        return Files.isDirectory(goldenRoot());
-    }
-
-    static Stream<Path> sets() throws IOException {
-        return Files.list(goldenRoot()).filter(p -> Files.exists(p.resolve("expected.json"))).sorted();
+    static Stream<Path> sets() {
+        return Golden.analysisSets().stream();
     }
 
     static LayerStats analyse(Path set) {

@@ -19,13 +19,13 @@ class GoldenModelTest {
     Path tmp;
 
     static Stream<Path> models() throws Exception {
-        return Golden.modelDirs();
+        return GoldenCases.modelDirs();
     }
 
     @ParameterizedTest
     @MethodSource("models")
     void tokenIdsEqualTheGoldenIds(Path model) throws Exception {
-        JsonNode exp = Golden.expected(model);
+        JsonNode exp = GoldenCases.expected(model);
         try (TextTokenizer tok = TextTokenizer.open(model)) {
             for (JsonNode c : exp.get("cases")) {
                 long[] want = Json2.longs(c.get("input_ids"));
@@ -37,8 +37,8 @@ class GoldenModelTest {
     @ParameterizedTest
     @MethodSource("models")
     void everyExtractionPointMatchesTheFloat64ReferenceInF32(Path model) throws Exception {
-        JsonNode exp = Golden.expected(model);
-        Path prompts = Golden.promptsFile(exp, tmp);
+        JsonNode exp = GoldenCases.expected(model);
+        Path prompts = GoldenCases.promptsFile(exp, tmp);
         Extractor.Result r = Extractor.run(ExtractOptions.prompts(model, prompts, tmp.resolve("out")));
         JsonNode cases = exp.get("cases");
         int points = cases.get(0).get("last_token").size();

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import landscape.core.Json;
-import org.junit.jupiter.api.Assumptions;
+import landscape.core.testing.Golden;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -156,8 +156,7 @@ class DemoPipelineTest {
     @Test
     void referencePipelineDirectoriesAreAnalysedForReal() throws IOException {
         // the paper pipeline's layout: <split>/<model>/<k>shot/l<i>_target.pt + statistics_target.pkl
-        Path golden = PipelineRun.root().resolve("../shared/golden/formats").normalize();
-        Assumptions.assumeTrue(Files.isDirectory(golden), "golden formats not present");
+        Path golden = Golden.formats();
         Path dir = PipelineRun.newLaunchDir("reference");
         Path run5 = Files.createDirectories(dir.resolve("layers/test/llama-3-8b/5shot"));
         for (String f : List.of("l5_target.pt", "l6_target.pt", "statistics_target.pkl")) {
@@ -193,8 +192,7 @@ class DemoPipelineTest {
     void pretrainedAndFinetunedReferenceRunsOfOneModelArePlottedApart() throws IOException {
         // the paper's comparison: one model name under pretrained/ and finetuned/; both summaries are named
         // summary-llama-3-8b-0shot.json, and PLOT must take both
-        Path golden = PipelineRun.root().resolve("../shared/golden/formats").normalize();
-        Assumptions.assumeTrue(Files.isDirectory(golden), "golden formats not present");
+        Path golden = Golden.formats();
         Path dir = PipelineRun.newLaunchDir("reference-ft");
         for (String type : List.of("pretrained", "finetuned")) {
             Path run0 = Files.createDirectories(dir.resolve("layers/mmlu/" + type + "/test/llama-3-8b/0shot"));

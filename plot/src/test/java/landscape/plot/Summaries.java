@@ -12,6 +12,7 @@ import landscape.core.Json;
 import landscape.core.run.LayerStats.Summary;
 import landscape.core.run.LayerStats.SummaryLayer;
 import landscape.core.run.Manifest;
+import landscape.core.testing.Golden;
 
 /** Summaries for tests: paper-like synthetic profiles, and summaries built from the golden analysis sets. */
 final class Summaries {
@@ -19,13 +20,11 @@ final class Summaries {
     }
 
     static Path goldenAnalysisRoot() {
-        return Path.of(System.getProperty("landscape.root", ".."), "..", "shared", "golden", "analysis").normalize();
+        return Golden.analysis();
     }
 
     static List<Path> goldenSets() throws IOException {
-        try (var list = Files.list(goldenAnalysisRoot())) {
-            return list.filter(p -> Files.isRegularFile(p.resolve("expected.json"))).sorted().toList();
-        }
+        return Golden.analysisSets();
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.Random;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
+import landscape.core.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,10 +28,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SafetensorsTest {
     @TempDir
     Path tmp;
-
-    static Path golden() {
-        return Path.of(System.getProperty("landscape.root", ".."), "..", "shared", "golden").normalize();
-    }
 
     static double[] sampleValues(DType dt, int n, long seed) {
         Random r = new Random(seed);
@@ -200,7 +197,7 @@ class SafetensorsTest {
 
     @Test
     void goldenModelCheckpointLoadsWithConfigShapes() throws IOException {
-        Path dir = golden().resolve("models/tiny-llama3");
+        Path dir = Golden.file("models", "tiny-llama3");
         JsonNode cfg = Json.MAPPER.readTree(dir.resolve("config.json").toFile());
         int hidden = cfg.get("hidden_size").asInt();
         int layers = cfg.get("num_hidden_layers").asInt();

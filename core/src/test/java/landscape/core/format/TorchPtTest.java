@@ -20,6 +20,7 @@ import java.util.zip.ZipOutputStream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
+import landscape.core.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +34,7 @@ class TorchPtTest {
     Path tmp;
 
     static Path formats() {
-        return Path.of(System.getProperty("landscape.root", ".."), "..", "shared", "golden", "formats").normalize();
+        return Golden.formats();
     }
 
     static JsonNode expected(String name) throws IOException {

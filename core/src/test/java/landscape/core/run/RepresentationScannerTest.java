@@ -15,11 +15,12 @@ import landscape.core.format.DType;
 import landscape.core.format.Npy;
 import landscape.core.format.Safetensors;
 import landscape.core.format.Tensor;
+import landscape.core.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RepresentationScannerTest {
-    static final Path GOLDEN_FORMATS = Path.of(System.getProperty("landscape.root", "."), "..", "shared", "golden", "formats");
+    static final Path GOLDEN_FORMATS = Golden.formats();
 
     @TempDir
     Path tmp;

@@ -9,13 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import landscape.core.testing.Golden;
 import nextflow.exception.AbortOperationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The channel items the factory builds, without a Nextflow session (reference layout, golden .pt files). */
 class LandscapeExtensionTest {
-    static final Path GOLDEN_FORMATS = Path.of(System.getProperty("landscape.root", "."), "..", "shared", "golden", "formats");
+    static final Path GOLDEN_FORMATS = Golden.formats();
 
     @TempDir
     Path tmp;

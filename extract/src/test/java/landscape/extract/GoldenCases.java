@@ -1,27 +1,24 @@
 package landscape.extract;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import landscape.core.Json;
+import landscape.core.testing.Golden;
 
-/** Locations of the shared golden data and helpers to read it. */
-final class Golden {
-    private Golden() {
+/** The golden model cases ({@code tests/golden/models/<model>/expected.json}) and their prompts. */
+final class GoldenCases {
+    private GoldenCases() {
     }
 
-    static Path root() {
-        return Path.of(System.getProperty("landscape.root", "..")).resolve("../shared/golden").normalize();
-    }
-
-    static Stream<Path> modelDirs() throws IOException {
-        try (Stream<Path> s = Files.list(root().resolve("models"))) {
-            return s.filter(p -> Files.isRegularFile(p.resolve("expected.json"))).sorted().toList().stream();
-        }
+    static Stream<Path> modelDirs() {
+        return Golden.modelDirs().stream();
     }
 
     static JsonNode expected(Path modelDir) throws IOException {
@@ -32,8 +29,8 @@ final class Golden {
     static Path promptsFile(JsonNode expected, Path dir) throws IOException {
         List<String> lines = new ArrayList<>();
         for (JsonNode c : expected.get("cases")) {
-            lines.add(Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(java.util.Map.of("prompt", c.get("prompt").asText())));
+            lines.add(Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(Map.of("prompt", c.get("prompt").asText())));
         }
         Path f = dir.resolve("prompts.jsonl");
         Files.write(f, lines);
