@@ -28,9 +28,9 @@ import landscape.extract.data.MmluDataset;
 import landscape.extract.data.PromptItem;
 import landscape.extract.data.PromptTemplate;
 import landscape.extract.data.Question;
-import landscape.extract.model.LlamaConfig;
-import landscape.extract.model.LlamaModel;
+import landscape.extract.model.DecoderModel;
 import landscape.extract.model.LoraAdapter;
+import landscape.extract.model.ModelConfig;
 
 /**
  * The extraction service behind {@code landscape-extract run}: prompts in, a representation directory out.
@@ -138,7 +138,7 @@ public final class Extractor {
             throw new LandscapeException("--batch-tokens: must be positive");
         }
         RepresentationDir.checkReplaceable(o.out());
-        LlamaConfig config = LlamaConfig.read(o.model());
+        ModelConfig config = ModelConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
         ComputeTarget target = ComputeTarget.resolve(o.device(), o.dtype());
         List<PromptItem> items = items(o);
@@ -157,7 +157,7 @@ public final class Extractor {
             boolean committed = false;
             try (Checkpoint ckpt = Checkpoint.open(o.model());
                  NDManager root = NDManager.newBaseManager(target.device(), "PyTorch")) {
-                LlamaModel model = LlamaModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
+                DecoderModel model = DecoderModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
                 double load = (System.nanoTime() - t0) / 1e9;
                 Run run = new Run(model, target, points, staging, items, ids, letters, tok, o);
                 Stats st = run.execute(load, t0);
@@ -188,7 +188,7 @@ public final class Extractor {
         }
     }
 
-    private static Manifest manifest(ExtractOptions o, LlamaConfig c, LoraAdapter adapter, ComputeTarget target, int rows,
+    private static Manifest manifest(ExtractOptions o, ModelConfig c, LoraAdapter adapter, ComputeTarget target, int rows,
                                      Manifest.Accuracy acc, List<Manifest.Point> points) {
         Path modelPath = o.model().toAbsolutePath().normalize();
         String id = o.modelId() != null ? o.modelId() : modelPath.getFileName().toString();
@@ -207,7 +207,7 @@ public final class Extractor {
 
     /** One run's mutable state: writers, samples, tallies. */
     private static final class Run {
-        private final LlamaModel model;
+        private final DecoderModel model;
         private final ComputeTarget target;
         private final SortedSet<Integer> points;
         private final Path staging;
@@ -221,7 +221,7 @@ public final class Extractor {
         private final Map<Integer, Safetensors.Writer> writers = new LinkedHashMap<>();
         private final Map<Long, String> decodedCache = new java.util.HashMap<>();
 
-        Run(LlamaModel model, ComputeTarget target, SortedSet<Integer> points, Path staging, List<PromptItem> items,
+        Run(DecoderModel model, ComputeTarget target, SortedSet<Integer> points, Path staging, List<PromptItem> items,
             long[][] ids, long[] letters, TextTokenizer tok, ExtractOptions options) {
             this.model = model;
             this.target = target;
@@ -236,7 +236,7 @@ public final class Extractor {
         }
 
         Stats execute(double loadSeconds, long t0) {
-            LlamaConfig c = model.config();
+            ModelConfig c = model.config();
             int n = items.size();
             int[] lengths = new int[n];
             long tokens = 0;
@@ -300,7 +300,7 @@ public final class Extractor {
                 lens[r] = row.length;
             }
             try (NDManager bm = model.manager().newSubManager()) {
-                LlamaModel.Output out = model.forward(bm, flat, b, t, lens, points);
+                DecoderModel.Output out = model.forward(bm, flat, b, t, lens, points);
                 for (Map.Entry<Integer, NDArray> e : out.points().entrySet()) {
                     write(e.getKey(), e.getValue(), batch.items());
                 }
@@ -332,7 +332,7 @@ public final class Extractor {
 
         List<Manifest.Point> pointsInfo() {
             List<Manifest.Point> out = new ArrayList<>();
-            LlamaConfig c = model.config();
+            ModelConfig c = model.config();
             for (int p : points) {
                 Path f = staging.resolve(fileName(p));
                 out.add(new Manifest.Point(p, c.pointModule(p), fileName(p), items.size(), c.pointDim(p),

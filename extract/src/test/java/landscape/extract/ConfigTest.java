@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import landscape.core.LandscapeException;
-import landscape.extract.model.LlamaConfig;
+import landscape.extract.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,9 +15,9 @@ class ConfigTest {
     @TempDir
     Path tmp;
 
-    LlamaConfig config(String json) throws Exception {
+    ModelConfig config(String json) throws Exception {
         Files.writeString(tmp.resolve("config.json"), json);
-        return LlamaConfig.read(tmp);
+        return ModelConfig.read(tmp);
     }
 
     static final String LLAMA31 = "{\"architectures\":[\"LlamaForCausalLM\"],\"vocab_size\":128256,\"hidden_size\":4096,"
@@ -28,7 +28,7 @@ class ConfigTest {
 
     @Test
     void llama31ConfigWithLlama3RopeScalingIsRead() throws Exception {
-        LlamaConfig c = config(LLAMA31);
+        ModelConfig c = config(LLAMA31);
         assertEquals(128, c.headDim());
         assertEquals(1024, c.kvDim());
         assertEquals("llama3", c.ropeScaling().type());
@@ -42,7 +42,7 @@ class ConfigTest {
 
     @Test
     void llama3ScalingKeepsHighFrequenciesDividesLowOnesAndBlendsBetween() throws Exception {
-        LlamaConfig c = config(LLAMA31);
+        ModelConfig c = config(LLAMA31);
         double[] f = InverseFrequencies.of(c);
         double[] plain = InverseFrequencies.of(config(LLAMA31.replaceAll(",\"rope_scaling\":\\{[^}]*}", "")));
         assertEquals(64, f.length);
@@ -63,7 +63,7 @@ class ConfigTest {
 
     @Test
     void mistralAndHeadDimAndMqaAreAccepted() throws Exception {
-        LlamaConfig c = config("{\"architectures\":[\"MistralForCausalLM\"],\"vocab_size\":32000,\"hidden_size\":4096,"
+        ModelConfig c = config("{\"architectures\":[\"MistralForCausalLM\"],\"vocab_size\":32000,\"hidden_size\":4096,"
                 + "\"intermediate_size\":14336,\"num_hidden_layers\":32,\"num_attention_heads\":32,\"num_key_value_heads\":1,"
                 + "\"head_dim\":96,\"sliding_window\":4096,\"tie_word_embeddings\":true}");
         assertEquals(96, c.headDim());

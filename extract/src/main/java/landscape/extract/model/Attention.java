@@ -19,7 +19,7 @@ public final class Attention {
     private final int headDim;
     private final float scale;
 
-    public Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, RotaryEmbedding rope, LlamaConfig c) {
+    public Attention(NDArray wq, NDArray wk, NDArray wv, NDArray wo, RotaryEmbedding rope, ModelConfig c) {
         this.wq = wq;
         this.wk = wk;
         this.wv = wv;

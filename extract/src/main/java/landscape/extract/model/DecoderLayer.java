@@ -7,9 +7,9 @@ public final class DecoderLayer {
     private final RmsNorm inputNorm;
     private final Attention attention;
     private final RmsNorm postAttentionNorm;
-    private final SwiGluMlp mlp;
+    private final GatedMlp mlp;
 
-    public DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, SwiGluMlp mlp) {
+    public DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, GatedMlp mlp) {
         this.inputNorm = inputNorm;
         this.attention = attention;
         this.postAttentionNorm = postAttentionNorm;

@@ -76,7 +76,7 @@ public final class LoraAdapter {
                 + " targets=" + String.join("+", targetModules) + " tensors=" + pairs.size() + ")";
     }
 
-    public static LoraAdapter read(Path dir, LlamaConfig config) {
+    public static LoraAdapter read(Path dir, ModelConfig config) {
         Path cfgFile = dir.resolve("adapter_config.json");
         if (!Files.isRegularFile(cfgFile)) {
             throw LandscapeException.of(dir, "not a PEFT adapter directory (no adapter_config.json)");

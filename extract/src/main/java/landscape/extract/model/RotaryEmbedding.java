@@ -19,7 +19,7 @@ public final class RotaryEmbedding {
     private NDArray sin;
     private int capacity;
 
-    public RotaryEmbedding(LlamaConfig config, NDManager manager, DataType type) {
+    public RotaryEmbedding(ModelConfig config, NDManager manager, DataType type) {
         this.manager = manager;
         this.type = type;
         this.headDim = config.headDim();
@@ -27,7 +27,7 @@ public final class RotaryEmbedding {
     }
 
     /** Inverse frequencies {@code theta^(-2i/d)}, adjusted by llama3 or linear rope scaling. */
-    public static double[] inverseFrequencies(LlamaConfig c) {
+    public static double[] inverseFrequencies(ModelConfig c) {
         int half = c.headDim() / 2;
         double[] f = new double[half];
         for (int i = 0; i < half; i++) {
@@ -35,7 +35,7 @@ public final class RotaryEmbedding {
             float exponent = (float) (2 * i) / (float) c.headDim();
             f[i] = (float) (1.0 / Math.pow(c.ropeTheta(), exponent));
         }
-        LlamaConfig.RopeScaling s = c.ropeScaling();
+        ModelConfig.RopeScaling s = c.ropeScaling();
         if (s == null) {
             return f;
         }

@@ -54,7 +54,7 @@ public final class WeightLoader {
     }
 
     /** Checks names, shapes and dtypes of every tensor the config needs; lists all problems in one message. */
-    public static void validate(Checkpoint checkpoint, LlamaConfig config) {
+    public static void validate(Checkpoint checkpoint, ModelConfig config) {
         List<String> missing = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
         for (Map.Entry<String, long[]> e : config.expectedTensors().entrySet()) {

@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 
 /** The Llama MLP: {@code down(silu(gate(x)) * up(x))}. */
-public final class SwiGluMlp {
+public final class GatedMlp {
     private final NDArray gate;
     private final NDArray up;
     private final NDArray down;
 
-    public SwiGluMlp(NDArray gate, NDArray up, NDArray down) {
+    public GatedMlp(NDArray gate, NDArray up, NDArray down) {
         this.gate = gate;
         this.up = up;
         this.down = down;

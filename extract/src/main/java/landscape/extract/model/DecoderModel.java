@@ -17,8 +17,8 @@ import landscape.core.format.Checkpoint;
  * last real token, the extraction points asked for (i &lt; L: input_layernorm of layer i; L: model.norm; L+1: the
  * lm_head logits) and the logits used for predictions. The lm_head runs at the last tokens only.
  */
-public final class LlamaModel implements AutoCloseable {
-    private final LlamaConfig config;
+public final class DecoderModel implements AutoCloseable {
+    private final ModelConfig config;
     private final NDManager manager;
     private final DataType computeType;
     private final NDArray embed;
@@ -27,7 +27,7 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray lmHead;
     private final RotaryEmbedding rope;
 
-    private LlamaModel(LlamaConfig config, NDManager manager, DataType computeType, NDArray embed,
+    private DecoderModel(ModelConfig config, NDManager manager, DataType computeType, NDArray embed,
                        List<DecoderLayer> layers, RmsNorm norm, NDArray lmHead, RotaryEmbedding rope) {
         this.config = config;
         this.manager = manager;
@@ -43,7 +43,7 @@ public final class LlamaModel implements AutoCloseable {
      * Loads every weight (validated against the config first) into {@code manager}, which the model then owns.
      * {@code adapter} may be null.
      */
-    public static LlamaModel load(LlamaConfig c, Checkpoint checkpoint, NDManager manager, DataType computeType,
+    public static DecoderModel load(ModelConfig c, Checkpoint checkpoint, NDManager manager, DataType computeType,
                                   LoraAdapter adapter) {
         WeightLoader.validate(checkpoint, c);
         WeightLoader w = new WeightLoader(checkpoint, manager, computeType, adapter);
@@ -54,17 +54,17 @@ public final class LlamaModel implements AutoCloseable {
             String p = "model.layers." + i + ".";
             Attention attn = new Attention(w.load(p + "self_attn.q_proj.weight"), w.load(p + "self_attn.k_proj.weight"),
                     w.load(p + "self_attn.v_proj.weight"), w.load(p + "self_attn.o_proj.weight"), rope, c);
-            SwiGluMlp mlp = new SwiGluMlp(w.load(p + "mlp.gate_proj.weight"), w.load(p + "mlp.up_proj.weight"),
+            GatedMlp mlp = new GatedMlp(w.load(p + "mlp.gate_proj.weight"), w.load(p + "mlp.up_proj.weight"),
                     w.load(p + "mlp.down_proj.weight"));
             layers.add(new DecoderLayer(new RmsNorm(w.load(p + "input_layernorm.weight"), c.rmsNormEps()), attn,
                     new RmsNorm(w.load(p + "post_attention_layernorm.weight"), c.rmsNormEps()), mlp));
         }
         RmsNorm norm = new RmsNorm(w.load("model.norm.weight"), c.rmsNormEps());
         NDArray lmHead = c.tieWordEmbeddings() ? embed : w.load("lm_head.weight");
-        return new LlamaModel(c, manager, computeType, embed, layers, norm, lmHead, rope);
+        return new DecoderModel(c, manager, computeType, embed, layers, norm, lmHead, rope);
     }
 
-    public LlamaConfig config() {
+    public ModelConfig config() {
         return config;
     }
 

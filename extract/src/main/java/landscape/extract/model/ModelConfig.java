@@ -15,7 +15,7 @@ import landscape.core.LandscapeException;
  * The parts of a Hugging Face {@code config.json} the decoder needs. Supports {@code LlamaForCausalLM}
  * (Llama-2/3/3.1, rope scaling {@code llama3} or {@code linear}) and {@code MistralForCausalLM} (optional sliding window).
  */
-public record LlamaConfig(
+public record ModelConfig(
         String architecture,
         int vocabSize,
         int hiddenSize,
@@ -47,7 +47,7 @@ public record LlamaConfig(
     }
 
     /** Reads and validates {@code dir/config.json}; every problem found is listed in one message. */
-    public static LlamaConfig read(Path dir) {
+    public static ModelConfig read(Path dir) {
         Path file = dir.resolve("config.json");
         if (!java.nio.file.Files.isRegularFile(file)) {
             throw LandscapeException.of(dir, java.nio.file.Files.isDirectory(dir)
@@ -63,7 +63,7 @@ public record LlamaConfig(
         return parse(file, root);
     }
 
-    static LlamaConfig parse(Path file, JsonNode root) {
+    static ModelConfig parse(Path file, JsonNode root) {
         List<String> problems = new ArrayList<>();
         String arch = null;
         JsonNode archs = root.get("architectures");
@@ -127,7 +127,7 @@ public record LlamaConfig(
         if (!problems.isEmpty()) {
             throw LandscapeException.of(file, String.join("; ", problems));
         }
-        return new LlamaConfig(arch, vocab, hidden, inter, layers, heads, kvHeads, headDim, eps, theta, scaling, tie,
+        return new ModelConfig(arch, vocab, hidden, inter, layers, heads, kvHeads, headDim, eps, theta, scaling, tie,
                 window, root.path("torch_dtype").asText(null));
     }
 
