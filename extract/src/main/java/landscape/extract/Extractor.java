@@ -193,7 +193,7 @@ public final class Extractor {
         Path modelPath = o.model().toAbsolutePath().normalize();
         String id = o.modelId() != null ? o.modelId() : modelPath.getFileName().toString();
         Manifest.ModelInfo mi = new Manifest.ModelInfo(id, modelPath.toString(), c.architecture(), c.numLayers(),
-                c.hiddenSize(), c.vocabSize(), c.numHeads(), c.numKvHeads(), c.intermediateSize());
+                c.hiddenSize(), c.vocabSize(), c.numHeads(), c.numKvHeads(), c.intermediateSize(), c.family().label());
         boolean jsonl = o.prompts() != null;
         String template = jsonl ? "jsonl" : o.shuffleShots() ? "mmlu-v1;shuffle-seed=" + o.seed() : "mmlu-v1";
         return new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, mi,

@@ -31,8 +31,8 @@ class ConfigTest {
         ModelConfig c = config(LLAMA31);
         assertEquals(128, c.headDim());
         assertEquals(1024, c.kvDim());
-        assertEquals("llama3", c.ropeScaling().type());
-        assertEquals(8.0, c.ropeScaling().factor());
+        assertEquals("llama3", c.rope().type());
+        assertEquals(8.0, c.rope().factor());
         assertEquals(32 * 9 + 3, c.expectedTensors().size());
         assertEquals("model.layers.5.input_layernorm", c.pointModule(5));
         assertEquals("model.norm", c.pointModule(32));
@@ -69,7 +69,7 @@ class ConfigTest {
         assertEquals(96, c.headDim());
         assertEquals(3072, c.qDim());
         assertEquals(96, c.kvDim());
-        assertEquals(4096, c.slidingWindow());
+        assertEquals(4096, c.window(0));
         assertEquals("model.embed_tokens.weight", c.lmHeadName());
         assertTrue(!c.expectedTensors().containsKey("lm_head.weight"));
     }

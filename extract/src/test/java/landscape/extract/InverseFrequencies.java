@@ -8,6 +8,6 @@ final class InverseFrequencies {
     }
 
     static double[] of(ModelConfig c) {
-        return RotaryEmbedding.inverseFrequencies(c);
+        return RotaryEmbedding.inverseFrequencies(c.rope());
     }
 }

@@ -2,20 +2,29 @@ package landscape.extract.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 
 /**
- * The parts of a Hugging Face {@code config.json} the decoder needs. Supports {@code LlamaForCausalLM}
- * (Llama-2/3/3.1, rope scaling {@code llama3} or {@code linear}) and {@code MistralForCausalLM} (optional sliding window).
+ * What the decoder needs from a Hugging Face {@code config.json}, for every supported {@link Family}, with every
+ * field that changes the forward pass resolved (by {@link ConfigReader}: both the legacy and the transformers-5
+ * form, Hugging Face's per-family defaults for absent keys, a refusal by name for what is not implemented).
+ *
+ * @param rope          rotary settings of full-attention layers
+ * @param localRope     rotary settings of sliding-window layers (Gemma-3's {@code rope_local_base_freq}); the same
+ *                      as {@code rope} for the other families
+ * @param slidingLayers per layer: true where attention is limited to the last {@code slidingWindow} keys
+ * @param queryScale    the factor on q·k ({@code head_dim^-0.5}, Gemma's {@code query_pre_attn_scalar^-0.5})
+ * @param attnSoftcap   attention-logit soft-capping {@code c·tanh(s/c)} before the mask; 0 = none
+ * @param finalSoftcap  final-logit soft-capping; 0 = none
  */
 public record ModelConfig(
+        Family family,
         String architecture,
         int vocabSize,
         int hiddenSize,
@@ -25,17 +34,46 @@ public record ModelConfig(
         int numKvHeads,
         int headDim,
         double rmsNormEps,
-        double ropeTheta,
-        RopeScaling ropeScaling,
-        boolean tieWordEmbeddings,
+        Rope rope,
+        Rope localRope,
+        boolean[] slidingLayers,
         int slidingWindow,
+        Activation activation,
+        boolean qkvBias,
+        boolean outputBias,
+        boolean mlpBias,
+        double queryScale,
+        double attnSoftcap,
+        double finalSoftcap,
+        boolean tieWordEmbeddings,
+        int maxPositionEmbeddings,
         String torchDtype) {
 
-    public static final Set<String> ARCHITECTURES = Set.of("LlamaForCausalLM", "MistralForCausalLM");
+    /**
+     * Rotary position embedding: {@code type} default, linear (inverse frequencies divided by {@code factor}) or
+     * llama3 (frequency-dependent), over the first {@code dim} dimensions of each head (Phi-3's
+     * partial_rotary_factor; head_dim otherwise).
+     */
+    public record Rope(String type, double theta, double factor, double lowFreqFactor, double highFreqFactor,
+                       int originalMaxPositionEmbeddings, int dim) {
+        public static Rope plain(double theta, int dim) {
+            return new Rope("default", theta, 1, 0, 0, 0, dim);
+        }
+    }
 
-    /** Rope scaling: type "llama3" (frequency-dependent) or "linear" (positions divided by factor). */
-    public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
-                              int originalMaxPositionEmbeddings) {
+    /** The MLP's activation: {@code silu} (SwiGLU) or {@code gelu_pytorch_tanh} (GeGLU, Gemma). */
+    public enum Activation {
+        SILU("silu"), GELU_TANH("gelu_pytorch_tanh");
+
+        private final String hfName;
+
+        Activation(String hfName) {
+            this.hfName = hfName;
+        }
+
+        public String hfName() {
+            return hfName;
+        }
     }
 
     public int kvDim() {
@@ -46,11 +84,26 @@ public record ModelConfig(
         return numHeads * headDim;
     }
 
+    /** Keys visible from a query in layer {@code layer}: the last {@code window} (itself included); 0 = all. */
+    public int window(int layer) {
+        return slidingLayers[layer] ? slidingWindow : 0;
+    }
+
+    /** The rotary settings of layer {@code layer}. */
+    public Rope rope(int layer) {
+        return slidingLayers[layer] ? localRope : rope;
+    }
+
+    /** The multiplier of the embeddings: sqrt(hidden_size) for Gemma, else 1. */
+    public double embedScale() {
+        return family.scaledEmbeddings() ? Math.sqrt(hiddenSize) : 1.0;
+    }
+
     /** Reads and validates {@code dir/config.json}; every problem found is listed in one message. */
     public static ModelConfig read(Path dir) {
         Path file = dir.resolve("config.json");
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            throw LandscapeException.of(dir, java.nio.file.Files.isDirectory(dir)
+        if (!Files.isRegularFile(file)) {
+            throw LandscapeException.of(dir, Files.isDirectory(dir)
                     ? "no config.json (expected a Hugging Face checkpoint directory)"
                     : "no such model directory (expected config.json, model.safetensors and tokenizer.json)");
         }
@@ -60,105 +113,73 @@ public record ModelConfig(
         } catch (IOException e) {
             throw LandscapeException.of(file, "cannot read JSON: " + Json.oneLine(e.getMessage()));
         }
+        if (root == null || !root.isObject()) {
+            throw LandscapeException.of(file, "not a JSON object");
+        }
         return parse(file, root);
     }
 
     static ModelConfig parse(Path file, JsonNode root) {
-        List<String> problems = new ArrayList<>();
-        String arch = null;
-        JsonNode archs = root.get("architectures");
-        if (archs != null && archs.isArray() && archs.size() > 0) {
-            arch = archs.get(0).asText();
-        } else if (root.has("model_type")) {
-            arch = switch (root.get("model_type").asText()) {
-                case "llama" -> "LlamaForCausalLM";
-                case "mistral" -> "MistralForCausalLM";
-                default -> root.get("model_type").asText();
-            };
-        }
-        if (arch == null || !ARCHITECTURES.contains(arch)) {
-            problems.add("unsupported architecture " + (arch == null ? "(none given)" : "'" + arch + "'")
-                    + " (supported: LlamaForCausalLM, MistralForCausalLM)");
-        }
-        int vocab = positiveInt(root, "vocab_size", problems);
-        int hidden = positiveInt(root, "hidden_size", problems);
-        int inter = positiveInt(root, "intermediate_size", problems);
-        int layers = positiveInt(root, "num_hidden_layers", problems);
-        int heads = positiveInt(root, "num_attention_heads", problems);
-        int kvHeads = root.hasNonNull("num_key_value_heads") ? positiveInt(root, "num_key_value_heads", problems) : heads;
-        int headDim = root.hasNonNull("head_dim") ? positiveInt(root, "head_dim", problems)
-                : (heads > 0 && hidden % heads == 0 ? hidden / heads : -1);
-        if (headDim <= 0 && heads > 0) {
-            problems.add("hidden_size " + hidden + " is not divisible by num_attention_heads " + heads + " and no head_dim");
-        }
-        if (headDim > 0 && headDim % 2 != 0) {
-            problems.add("head_dim " + headDim + " must be even for rotary embeddings");
-        }
-        if (heads > 0 && kvHeads > 0 && heads % kvHeads != 0) {
-            problems.add("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
-        }
-        String act = root.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) {
-            problems.add("hidden_act '" + act + "' is not supported (only silu)");
-        }
-        if (root.path("attention_bias").asBoolean(false) || root.path("mlp_bias").asBoolean(false)) {
-            problems.add("attention_bias/mlp_bias are not supported");
-        }
-        double eps = root.path("rms_norm_eps").asDouble(1e-6);
-        double theta = root.path("rope_theta").asDouble(10000.0);
-        RopeScaling scaling = null;
-        JsonNode rs = root.get("rope_scaling");
-        if (rs != null && !rs.isNull()) {
-            String type = rs.hasNonNull("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("");
-            switch (type) {
-                case "llama3" -> scaling = new RopeScaling(type, rs.path("factor").asDouble(8.0),
-                        rs.path("low_freq_factor").asDouble(1.0), rs.path("high_freq_factor").asDouble(4.0),
-                        rs.path("original_max_position_embeddings").asInt(8192));
-                case "linear" -> scaling = new RopeScaling(type, rs.path("factor").asDouble(1.0), 0, 0, 0);
-                case "default" -> scaling = null;
-                default -> problems.add("rope_scaling type '" + type + "' is not supported (llama3, linear)");
-            }
-        }
-        boolean tie = root.path("tie_word_embeddings").asBoolean(false);
-        int window = 0;
-        if ("MistralForCausalLM".equals(arch) && root.hasNonNull("sliding_window")) {
-            window = root.get("sliding_window").asInt(0);
-        }
-        if (!problems.isEmpty()) {
-            throw LandscapeException.of(file, String.join("; ", problems));
-        }
-        return new ModelConfig(arch, vocab, hidden, inter, layers, heads, kvHeads, headDim, eps, theta, scaling, tie,
-                window, root.path("torch_dtype").asText(null));
+        return ConfigReader.parse(file, root);
     }
 
-    private static int positiveInt(JsonNode root, String key, List<String> problems) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.canConvertToInt() || n.asInt() <= 0) {
-            problems.add(n == null ? "missing " + key : key + " must be a positive integer, got " + n);
-            return -1;
-        }
-        return n.asInt();
+    /** The projections a LoRA adapter may target (PEFT's module names for this family). */
+    public List<String> projectionModules() {
+        return family.fusedProjections() ? List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")
+                : List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
     }
 
     /** Every tensor the decoder reads, with its expected shape, in load order. */
     public Map<String, long[]> expectedTensors() {
         Map<String, long[]> m = new LinkedHashMap<>();
-        m.put("model.embed_tokens.weight", new long[] {vocabSize, hiddenSize});
+        long h = hiddenSize;
+        m.put("model.embed_tokens.weight", new long[] {vocabSize, h});
         for (int i = 0; i < numLayers; i++) {
             String p = "model.layers." + i + ".";
-            m.put(p + "input_layernorm.weight", new long[] {hiddenSize});
-            m.put(p + "self_attn.q_proj.weight", new long[] {qDim(), hiddenSize});
-            m.put(p + "self_attn.k_proj.weight", new long[] {kvDim(), hiddenSize});
-            m.put(p + "self_attn.v_proj.weight", new long[] {kvDim(), hiddenSize});
-            m.put(p + "self_attn.o_proj.weight", new long[] {hiddenSize, qDim()});
-            m.put(p + "post_attention_layernorm.weight", new long[] {hiddenSize});
-            m.put(p + "mlp.gate_proj.weight", new long[] {intermediateSize, hiddenSize});
-            m.put(p + "mlp.up_proj.weight", new long[] {intermediateSize, hiddenSize});
-            m.put(p + "mlp.down_proj.weight", new long[] {hiddenSize, intermediateSize});
+            m.put(p + "input_layernorm.weight", new long[] {h});
+            if (family.fusedProjections()) {
+                m.put(p + "self_attn.qkv_proj.weight", new long[] {qDim() + 2L * kvDim(), h});
+            } else {
+                m.put(p + "self_attn.q_proj.weight", new long[] {qDim(), h});
+                m.put(p + "self_attn.k_proj.weight", new long[] {kvDim(), h});
+                m.put(p + "self_attn.v_proj.weight", new long[] {kvDim(), h});
+                if (qkvBias) {
+                    m.put(p + "self_attn.q_proj.bias", new long[] {qDim()});
+                    m.put(p + "self_attn.k_proj.bias", new long[] {kvDim()});
+                    m.put(p + "self_attn.v_proj.bias", new long[] {kvDim()});
+                }
+            }
+            m.put(p + "self_attn.o_proj.weight", new long[] {h, qDim()});
+            if (outputBias) {
+                m.put(p + "self_attn.o_proj.bias", new long[] {h});
+            }
+            if (family.qkNorm()) {
+                m.put(p + "self_attn.q_norm.weight", new long[] {headDim});
+                m.put(p + "self_attn.k_norm.weight", new long[] {headDim});
+            }
+            m.put(p + "post_attention_layernorm.weight", new long[] {h});
+            if (family.sandwichNorms()) {
+                m.put(p + "pre_feedforward_layernorm.weight", new long[] {h});
+                m.put(p + "post_feedforward_layernorm.weight", new long[] {h});
+            }
+            if (family.fusedProjections()) {
+                m.put(p + "mlp.gate_up_proj.weight", new long[] {2L * intermediateSize, h});
+            } else {
+                m.put(p + "mlp.gate_proj.weight", new long[] {intermediateSize, h});
+                m.put(p + "mlp.up_proj.weight", new long[] {intermediateSize, h});
+                if (mlpBias) {
+                    m.put(p + "mlp.gate_proj.bias", new long[] {intermediateSize});
+                    m.put(p + "mlp.up_proj.bias", new long[] {intermediateSize});
+                }
+            }
+            m.put(p + "mlp.down_proj.weight", new long[] {h, intermediateSize});
+            if (mlpBias) {
+                m.put(p + "mlp.down_proj.bias", new long[] {h});
+            }
         }
-        m.put("model.norm.weight", new long[] {hiddenSize});
+        m.put("model.norm.weight", new long[] {h});
         if (!tieWordEmbeddings) {
-            m.put("lm_head.weight", new long[] {vocabSize, hiddenSize});
+            m.put("lm_head.weight", new long[] {vocabSize, h});
         }
         return m;
     }
@@ -168,7 +189,10 @@ public record ModelConfig(
         return tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
     }
 
-    /** Module name of extraction point {@code index}: input_layernorm i, model.norm, lm_head. */
+    /**
+     * Module name of extraction point {@code index}: input_layernorm i, model.norm, lm_head (the logits after any
+     * final soft-capping).
+     */
     public String pointModule(int index) {
         if (index < numLayers) {
             return "model.layers." + index + ".input_layernorm";
