@@ -148,6 +148,8 @@ public final class Extractor {
         long[] letters;
         try (TextTokenizer tok = TextTokenizer.open(o.model())) {
             ids = tok.encodeAll(items.stream().map(PromptItem::prompt).toList());
+            PromptLengths.check(ids, items, config.maxPositionEmbeddings(), o.model().resolve("config.json"),
+                    o.allowLongPrompts(), System.err);
             letters = tok.letterIds();
             Path staging = RepresentationDir.staging(o.out());
             // A run killed by a signal (Ctrl-C, Slurm/Nextflow SIGTERM) must not leave its staging directory (with
