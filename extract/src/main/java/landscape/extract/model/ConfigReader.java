@@ -454,16 +454,16 @@ final class ConfigReader {
 
         RopeFields withTheta(Double v, String from, ConfigReader r) {
             if (v != null) {
+                thetaFrom = theta == null ? from : thetaFrom;
                 theta = pick(theta, thetaFrom, v, from, r);
-                thetaFrom = from;
             }
             return this;
         }
 
         RopeFields withPartial(Double v, String from, ConfigReader r) {
             if (v != null) {
+                partialFrom = partial == null ? from : partialFrom;
                 partial = pick(partial, partialFrom, v, from, r);
-                partialFrom = from;
             }
             return this;
         }
