@@ -99,4 +99,30 @@ class GoldenModelTest {
                 + " %d..%d tokens)%n", model.getFileName(), worst, worstAbs, prompts.size(), shortest, longest);
         assertEquals(RepresentationDir.open(one.dir()).samples(), RepresentationDir.open(all.dir()).samples());
     }
+
+    /** f16 compute (the GPU dtype) through every family's casts (Gemma's f32 (1+w) norms, soft-caps, partial rope). */
+    @ParameterizedTest
+    @MethodSource("models")
+    void f16ComputeFollowsTheF32Result(Path model) throws Exception {
+        Path prompts = GoldenCases.promptsFile(GoldenCases.expected(model), tmp);
+        ExtractOptions base = ExtractOptions.prompts(model, prompts, tmp.resolve("f32"));
+        Extractor.Result f32 = Extractor.run(base);
+        Extractor.Result f16 = Extractor.run(new ExtractOptions(model, null, null, null, null, 0, prompts, null, null,
+                null, 4096, "cpu", "f16", false, 0, tmp.resolve("f16"), false));
+        RepresentationDir a = RepresentationDir.open(f32.dir());
+        RepresentationDir b = RepresentationDir.open(f16.dir());
+        assertEquals("f16", b.manifest().computeDtype());
+        double worst = 0;
+        for (Manifest.Point p : a.points()) {
+            Matrix x = a.readMatrix(p.index());
+            double scale = 1;
+            for (double v : x.data()) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            double d = ModelTest.maxDiff(x, b.readMatrix(p.index()));
+            worst = Math.max(worst, d / scale);
+            assertTrue(d <= 2e-2 * scale, "point " + p.index() + ": " + d + " > 2e-2 x " + scale);
+        }
+        System.out.printf("f16 vs f32 %s: max deviation / max(1,|value|) = %.3g%n", model.getFileName(), worst);
+    }
 }
