@@ -2,6 +2,7 @@ package landscape.core.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,6 +117,40 @@ public final class Checkpoint implements AutoCloseable {
             throw LandscapeException.of(dir, "checkpoint has no tensor '" + name + "'");
         }
         return r.get(name);
+    }
+
+    /**
+     * Copies {@code dst.remaining()} bytes of tensor {@code name}, from {@code offset} bytes into its data, into
+     * {@code dst} by positional reads (no mapping; thread-safe; works past 2 GB).
+     */
+    public void read(String name, long offset, ByteBuffer dst) {
+        reader(name).read(name, offset, dst);
+    }
+
+    /** The safetensors file (shard) that holds {@code name}. */
+    public Path file(String name) {
+        return reader(name).file();
+    }
+
+    /** The size in bytes of each safetensors file of the checkpoint, in the order they were opened. */
+    public List<Long> fileSizes() {
+        List<Long> out = new ArrayList<>();
+        for (Safetensors.Reader r : readers) {
+            try {
+                out.add(Files.size(r.file()));
+            } catch (IOException e) {
+                throw LandscapeException.io(r.file(), "cannot read size", e);
+            }
+        }
+        return out;
+    }
+
+    private Safetensors.Reader reader(String name) {
+        Safetensors.Reader r = byName.get(name);
+        if (r == null) {
+            throw LandscapeException.of(dir, "checkpoint has no tensor '" + name + "'");
+        }
+        return r;
     }
 
     @Override

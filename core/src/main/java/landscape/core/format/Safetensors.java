@@ -265,6 +265,25 @@ public final class Safetensors {
             return map(e.start() + from * rowBytes, len);
         }
 
+        /**
+         * Copies {@code dst.remaining()} bytes of a tensor's data, starting {@code offset} bytes into it, into
+         * {@code dst} with positional reads (nothing is mapped, so the file's pages never count in this process's
+         * resident memory; safe to call from several threads at once). Works past 2 GB.
+         */
+        public void read(String name, long offset, ByteBuffer dst) {
+            Entry e = entry(name);
+            int len = dst.remaining();
+            if (offset < 0 || offset + len > e.bytes()) {
+                throw LandscapeException.of(file, "bytes " + offset + ".." + (offset + len) + " outside tensor '" + name
+                        + "' (" + e.bytes() + " bytes)");
+            }
+            try {
+                readFully(dst, e.start() + offset);
+            } catch (IOException ex) {
+                throw LandscapeException.io(file, "cannot read tensor '" + name + "'", ex);
+            }
+        }
+
         /** All values of a tensor as float64 (row blocks mapped one at a time; fine past 2 GB of file). */
         public double[] readDoubles(String name) {
             Entry e = entry(name);

@@ -235,4 +235,28 @@ class SafetensorsTest {
         Files.writeString(dir.resolve(Checkpoint.INDEX), "{\"weight_map\":{\"a.weight\":\"../../etc/passwd\"}}");
         assertThrows(LandscapeException.class, () -> Checkpoint.open(dir));
     }
+
+    @Test
+    void positionalReadsReturnTheMappedBytesAndRefuseRangesOutsideTheTensor() {
+        double[] v = sampleValues(DType.BF16, 6 * 4, 3);
+        Path f = tmp.resolve("p.safetensors");
+        Safetensors.write(f, Map.of("a", Tensor.ofDoubles(DType.F32, new long[] {2}, new double[] {1, 2}),
+                "w", Tensor.ofDoubles(DType.BF16, new long[] {6, 4}, v)), Map.of());
+        try (Safetensors.Reader r = Safetensors.open(f)) {
+            ByteBuffer rows = r.rows("w", 2, 3);
+            ByteBuffer dst = ByteBuffer.allocateDirect(3 * 4 * 2);
+            r.read("w", 2 * 4 * 2, dst);
+            dst.flip();
+            assertEquals(rows, dst);
+            assertThrows(LandscapeException.class, () -> r.read("w", 5 * 4 * 2, ByteBuffer.allocate(16)));
+            assertThrows(LandscapeException.class, () -> r.read("w", -2, ByteBuffer.allocate(2)));
+        }
+        try (Checkpoint c = Checkpoint.open(f)) {
+            ByteBuffer one = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
+            c.read("w", 2 * 5, one);
+            assertEquals((float) v[5], DType.BF16.getFloat(one, 0));
+            assertEquals(f, c.file("w"));
+            assertEquals(java.util.List.of(f.toFile().length()), c.fileSizes());
+        }
+    }
 }
