@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 import landscape.core.format.Npy;
 
 /** Which rows of the layer to analyse: all, those listed in a mask .npy, or a seeded per-subject balanced subset. */
@@ -71,7 +72,7 @@ public sealed interface MaskSpec {
         @Override
         public int[] rows(int nRows, List<String> subjects) {
             if (perSubject < 1) {
-                throw new LandscapeException("--balanced: need at least 1 row per subject, got " + perSubject);
+                throw new UsageError("--balanced: need at least 1 row per subject, got " + perSubject);
             }
             Map<String, List<Integer>> bySubject = new LinkedHashMap<>();
             for (int i = 0; i < subjects.size(); i++) {

@@ -120,11 +120,16 @@ class AnalyzeMainTest {
     }
 
     @Test
-    void missingOptionsAndConflictsExitOne() {
-        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv"));
-        assertEquals(1, execute("--samples", "s.csv", "--out", "o.json"));
-        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv", "--mask", "m.npy", "--balanced", "5", "--out", "o"));
-        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv", "--memory-budget", "lots", "--out", "o"));
+    void missingOptionsAndConflictsAreUsageErrorsExitTwo() {
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv"));
+        assertEquals(2, execute("--samples", "s.csv", "--out", "o.json"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--mask", "m.npy", "--balanced", "5", "--out", "o"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--memory-budget", "lots", "--out", "o"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(4, lines.size(), err.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("landscape-analyze: ") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
     }
 
     @Test

@@ -1,31 +1,27 @@
 package landscape.extract;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import landscape.core.CliErrors;
 import landscape.core.LandscapeException;
+import landscape.core.cli.Cli;
+import landscape.core.cli.UsageError;
 import landscape.core.format.DType;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code landscape-extract}: run (extraction), tokenize (debug prompts), make-tiny-model (random test model). */
-@Command(name = "landscape-extract", mixinStandardHelpOptions = true, version = Extractor.TOOL_VERSION,
+@Command(name = "landscape-extract",
         description = "Hidden representations of Llama/Mistral models at the last prompt token (DJL + PyTorch).",
         subcommands = {ExtractMain.Run.class, ExtractMain.Tokenize.class, ExtractMain.MakeTinyModel.class})
 public final class ExtractMain implements Runnable {
 
-    @Option(names = "--debug", description = "Print stack traces.", scope = CommandLine.ScopeType.INHERIT)
-    boolean debug;
-
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing subcommand (run, tokenize, make-tiny-model)");
+        throw new UsageError("missing subcommand (run, tokenize, make-tiny-model)");
     }
 
     @Command(name = "run", description = "Extract representations into a representation directory.")
@@ -54,7 +50,7 @@ public final class ExtractMain implements Runnable {
                     prompts != null ? null : split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
                     shuffleShots, seed, out, !noProgress);
             if (prompts != null && dataset != null) {
-                throw new LandscapeException("--prompts and --dataset are mutually exclusive");
+                throw new UsageError("--prompts and --dataset are mutually exclusive");
             }
             Extractor.Result r = Extractor.run(o);
             Extractor.Stats s = r.stats();
@@ -103,7 +99,7 @@ public final class ExtractMain implements Runnable {
             }
             DType d = DType.fromSafetensors(weightsDtype.toUpperCase());
             if (d == null) {
-                throw new LandscapeException("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
+                throw new UsageError("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
             }
             TinyModelWriter.write(out, new TinyModelWriter.Spec(layers, hidden, heads, kvHeads, intermediate, vocab,
                     ropeTheta, tied, d), seed);
@@ -128,16 +124,8 @@ public final class ExtractMain implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line; errors are one line on stderr and exit code 1 (stack trace with --debug). */
+    /** Runs the command line (help, version, --debug, exit codes and messages: {@link Cli}). */
     public static int execute(String... args) {
-        boolean debug = Arrays.asList(args).contains("--debug");
-        CommandLine cl = new CommandLine(new ExtractMain());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
-                CliErrors.report("landscape-extract", ex, debug, new PrintWriter(System.err, true)));
-        cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("landscape-extract: " + ex.getMessage());
-            return 2;
-        });
-        return cl.execute(args);
+        return Cli.execute(new ExtractMain(), args);
     }
 }

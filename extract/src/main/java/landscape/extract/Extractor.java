@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.Npy;
 import landscape.core.format.Safetensors;
@@ -56,12 +57,12 @@ public final class Extractor {
         List<PromptItem> items;
         if (o.prompts() != null) {
             if (o.dataset() != null) {
-                throw new LandscapeException("--prompts and --dataset are mutually exclusive");
+                throw new UsageError("--prompts and --dataset are mutually exclusive");
             }
             items = select(JsonlPrompts.read(o.prompts()), o);
         } else {
             if (o.dataset() == null || o.split() == null) {
-                throw new LandscapeException("give --dataset DIR --split S (or --prompts FILE.jsonl)");
+                throw new UsageError("give --dataset DIR --split S (or --prompts FILE.jsonl)");
             }
             List<Question> qs = selectQuestions(MmluDataset.load(o.dataset(), o.split()), o);
             java.util.Map<String, List<Question>> dev = o.shots() > 0
@@ -106,7 +107,7 @@ public final class Extractor {
             return l;
         }
         if (limit < 1) {
-            throw new LandscapeException("--limit: must be at least 1, got " + limit);
+            throw new UsageError("--limit: must be at least 1, got " + limit);
         }
         return l.subList(0, Math.min(limit, l.size()));
     }
@@ -132,10 +133,10 @@ public final class Extractor {
     public static Result run(ExtractOptions o) {
         long t0 = System.nanoTime();
         if (o.out() == null) {
-            throw new LandscapeException("--out is required");
+            throw new UsageError("--out is required");
         }
         if (o.batchTokens() < 1) {
-            throw new LandscapeException("--batch-tokens: must be positive");
+            throw new UsageError("--batch-tokens: must be positive");
         }
         RepresentationDir.checkReplaceable(o.out());
         LlamaConfig config = LlamaConfig.read(o.model());
