@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import landscape.core.LandscapeException;
+import landscape.core.LandscapeVersion;
 import landscape.core.cli.UsageError;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.Npy;
@@ -39,8 +40,6 @@ import landscape.extract.model.LoraAdapter;
  * batch runs in its own NDManager, and its rows go straight into preallocated layer files at their input rows.
  */
 public final class Extractor {
-    public static final String TOOL_VERSION = "0.1.0";
-
     /** Timings of a run (seconds) and token counts; {@code forwardSeconds} covers the forward passes only. */
     public record Stats(int rows, long tokens, long paddedTokens, int batches, double loadSeconds,
                         double forwardSeconds, double totalSeconds) {
@@ -203,7 +202,7 @@ public final class Extractor {
                         : o.dataset().toAbsolutePath().normalize().toString(),
                 jsonl ? null : o.split(), jsonl ? 0 : o.shots(), template, o.limit(),
                 o.mask() == null ? null : o.mask().toAbsolutePath().normalize().toString(), target.label(), rows,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), TOOL_VERSION, acc, points);
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), LandscapeVersion.get(), acc, points);
     }
 
     /** One run's mutable state: writers, samples, tallies. */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.LandscapeVersion;
 import landscape.core.Matrix;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
@@ -93,6 +94,7 @@ class ModelTest {
         assertEquals(correct / 10.0, acc.constrainedMicro(), 1e-12);
         assertTrue(s.stream().allMatch(x -> List.of("A", "B", "C", "D").contains(x.constrainedPrediction())));
         assertEquals("f32", d.manifest().computeDtype());
+        assertEquals(LandscapeVersion.get(), d.manifest().toolVersion());
         assertTrue(Files.list(tmp).noneMatch(p -> p.getFileName().toString().contains("partial")));
     }
 

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import landscape.core.LandscapeVersion;
 import landscape.core.format.DType;
 import landscape.core.format.Npy;
 import landscape.core.format.Safetensors;
@@ -146,12 +147,14 @@ class PluginPipelineTest {
         assertEquals(0, first.exit(), first.all());
 
         // the launcher installed the unpacked plugin, without Nextflow or Groovy jars
-        Path plugin = home.resolve("plugins/nf-landscape-0.1.0");
+        Path plugin = home.resolve("plugins/nf-landscape-" + LandscapeVersion.get());
         assertTrue(Files.readString(plugin.resolve("classes/META-INF/MANIFEST.MF")).contains("Plugin-Id: nf-landscape"));
         try (Stream<Path> libs = Files.list(plugin.resolve("lib"))) {
             List<String> jars = libs.map(p -> p.getFileName().toString()).toList();
             assertTrue(jars.stream().anyMatch(j -> j.startsWith("landscape-core")), jars.toString());
             assertTrue(jars.stream().noneMatch(j -> j.startsWith("nextflow") || j.startsWith("groovy")), jars.toString());
+            // core's command-line scaffold needs picocli, an optional dependency the plugin never loads
+            assertTrue(jars.stream().noneMatch(j -> j.startsWith("picocli")), jars.toString());
         }
 
         // one item per extraction point, meta from the manifests, sizes from the headers
