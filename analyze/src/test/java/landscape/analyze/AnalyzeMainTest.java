@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import landscape.core.Json;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
+import landscape.core.testing.CliChecks;
 import landscape.core.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,6 +118,12 @@ class AnalyzeMainTest {
                 dir.resolve("s.json").toString());
         assertEquals(1, code);
         assertTrue(err.toString().contains("at landscape.analyze."), err.toString());
+    }
+
+    @Test
+    void helpOnEveryCommandPrintsItsOptionsAndExitsZero() {
+        assertEquals(List.of("landscape-analyze", "landscape-analyze summarize"),
+                CliChecks.helpWorksOnEveryCommand(AnalyzeMain::commandLine));
     }
 
     @Test

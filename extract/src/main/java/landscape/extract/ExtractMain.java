@@ -10,6 +10,7 @@ import landscape.core.LandscapeException;
 import landscape.core.cli.Cli;
 import landscape.core.cli.UsageError;
 import landscape.core.format.DType;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -124,8 +125,13 @@ public final class ExtractMain implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line (help, version, --debug, exit codes and messages: {@link Cli}). */
+    /** The tool's command line: help, version, --debug, exit codes and messages from {@link Cli}. */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new ExtractMain());
+    }
+
+    /** Runs the command line; returns the exit code. */
     public static int execute(String... args) {
-        return Cli.execute(new ExtractMain(), args);
+        return commandLine().execute(args);
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import landscape.core.cli.Cli;
 import landscape.core.cli.UsageError;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,9 +54,14 @@ public final class PlotMain implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs the command line (help, version, --debug, exit codes and messages: {@link Cli}). */
+    /** The tool's command line: help, version, --debug, exit codes and messages from {@link Cli}. */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new PlotMain());
+    }
+
+    /** Runs the command line; returns the exit code. */
     public static int run(String... args) {
-        return Cli.execute(new PlotMain(), args);
+        return commandLine().execute(args);
     }
 
     public static void main(String[] args) {
