@@ -10,8 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import landscape.core.Json;
+import landscape.core.format.Npy;
+import landscape.core.format.Tensor;
 import landscape.core.run.LayerStats;
 import landscape.core.testing.Golden;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -26,6 +30,28 @@ class GoldenAnalysisTest {
         MaskSpec spec = Files.exists(mask) ? new MaskSpec.File(mask) : new MaskSpec.All();
         LayerAnalysis.Input in = new LayerAnalysis.Input(set.resolve("layer.npy"), set.resolve("samples.csv"), spec, null);
         return LayerAnalysis.run(in, AnalysisParams.defaults().withArrays(true));
+    }
+
+    /** A mask is a set of rows (docs/FORMAT.md): the golden mask listed backwards gives the very same statistics. */
+    @Test
+    void aMaskInAnyOrderSelectsTheSameRowsInRowOrder(@TempDir Path tmp) {
+        Path set = Fixtures.goldenSet("manifold-mask");
+        long[] rows = Npy.readIndices(set.resolve("mask.npy"));
+        long[] backwards = new long[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            backwards[i] = rows[rows.length - 1 - i];
+        }
+        Path reversed = tmp.resolve("reversed.npy");
+        Npy.write(reversed, Tensor.ofLongs(backwards));
+        LayerStats sorted = analyse(set);
+        LayerStats shuffled = LayerAnalysis.run(new LayerAnalysis.Input(set.resolve("layer.npy"),
+                set.resolve("samples.csv"), new MaskSpec.File(reversed), null), AnalysisParams.defaults().withArrays(true));
+        assertArrayEquals(sorted.keptRows(), shuffled.keptRows());
+        assertArrayEquals(sorted.ids(), shuffled.ids());
+        assertArrayEquals(sorted.assignment(), shuffled.assignment());
+        assertArrayEquals(sorted.logDen(), shuffled.logDen());
+        assertEquals(sorted.ariSubjects(), shuffled.ariSubjects());
+        assertEquals(sorted.overlapLetters(), shuffled.overlapLetters());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -47,13 +47,13 @@ public final class ExtractMain implements Runnable {
 
         @Override
         public Integer call() {
-            ExtractOptions o = new ExtractOptions(model, modelId, adapter, prompts != null ? null : dataset,
-                    prompts != null ? null : split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
-                    shuffleShots, seed, out, !noProgress);
-            if (prompts != null && dataset != null) {
-                throw new UsageError("--prompts and --dataset are mutually exclusive");
+            ExtractOptions.Builder o = ExtractOptions.builder(model, out).modelId(modelId).adapter(adapter)
+                    .prompts(prompts).limit(limit).mask(mask).layers(layers).batchTokens(batchTokens).device(device)
+                    .dtype(dtype).shuffleShots(shuffleShots, seed).progress(!noProgress);
+            if (dataset != null) {
+                o.dataset(dataset, split, shots);
             }
-            Extractor.Result r = Extractor.run(o);
+            Extractor.Result r = Extractor.run(o.build());
             Extractor.Stats s = r.stats();
             System.err.printf("landscape-extract: wrote %s (%d rows, %d tokens, %.1f s, %.0f tokens/s in forward passes)%n",
                     r.dir(), s.rows(), s.tokens(), s.totalSeconds(), s.tokens() / Math.max(1e-9, s.forwardSeconds()));

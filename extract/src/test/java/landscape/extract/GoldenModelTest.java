@@ -39,7 +39,7 @@ class GoldenModelTest {
     void everyExtractionPointMatchesTheFloat64ReferenceInF32(Path model) throws Exception {
         JsonNode exp = GoldenCases.expected(model);
         Path prompts = GoldenCases.promptsFile(exp, tmp);
-        Extractor.Result r = Extractor.run(ExtractOptions.prompts(model, prompts, tmp.resolve("out")));
+        Extractor.Result r = Extractor.run(ExtractOptions.builder(model, tmp.resolve("out")).prompts(prompts).build());
         JsonNode cases = exp.get("cases");
         int points = cases.get(0).get("last_token").size();
         assertEquals(points, r.manifest().points().size());

@@ -46,7 +46,7 @@ public final class ExtractBenchmark {
                 c.numHeads(), c.numKvHeads(), c.intermediateSize(), c.vocabSize(), tokens, budget, flopsPerPrompt);
 
         // 1. end to end: the extraction service, N prompts, all points written
-        ExtractOptions o = ExtractOptions.prompts(model, prompts, work.resolve("out")).withBatchTokens(budget);
+        ExtractOptions o = ExtractOptions.builder(model, work.resolve("out")).prompts(prompts).batchTokens(budget).build();
         Extractor.Result r = Extractor.run(o);
         Extractor.Stats s = r.stats();
         if (s.tokens() != (long) n * tokens) {
