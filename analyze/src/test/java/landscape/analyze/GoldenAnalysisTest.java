@@ -1,8 +1,9 @@
 package landscape.analyze;
 
+import static landscape.core.testing.JsonArrays.doubles;
+import static landscape.core.testing.JsonArrays.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import landscape.core.format.Npy;
 import landscape.core.format.Tensor;
 import landscape.core.run.LayerStats;
 import landscape.core.testing.Golden;
+import landscape.core.testing.Tolerance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,75 +69,26 @@ class GoldenAnalysisTest {
         assertArrayEquals(ints(e.get("kept_rows")), s.keptRows(), name + " kept_rows");
         assertEquals(e.get("n_points").asInt(), s.nPoints(), name + " n_points");
         assertEquals(e.get("maxk").asInt(), s.maxk(), name + " maxk");
-        Deviation.relative(name + " ids", doubles(e.get("ids")), s.ids(), 1e-6);
-        Deviation.relative(name + " ids_err", doubles(e.get("ids_err")), s.idsErr(), 1e-6);
-        Deviation.relative(name + " rs", doubles(e.get("rs")), s.rs(), 1e-6);
-        Deviation.absolute(name + " log_den", doubles(e.get("log_den")), s.logDen(), 1e-8);
-        Deviation.absolute(name + " log_den_err", doubles(e.get("log_den_err")), s.logDenErr(), 1e-8);
+        Tolerance.relative(name + " ids", doubles(e.get("ids")), s.ids(), 1e-6);
+        Tolerance.relative(name + " ids_err", doubles(e.get("ids_err")), s.idsErr(), 1e-6);
+        Tolerance.relative(name + " rs", doubles(e.get("rs")), s.rs(), 1e-6);
+        Tolerance.absolute(name + " log_den", doubles(e.get("log_den")), s.logDen(), 1e-8);
+        Tolerance.absolute(name + " log_den_err", doubles(e.get("log_den_err")), s.logDenErr(), 1e-8);
         assertEquals(e.get("n_clusters").asInt(), s.nClusters(), name + " n_clusters");
         assertEquals(1.0, AdjustedRand.score(ints(e.get("assignment")), s.assignment()), 0.0, name + " assignment partition");
         assertEquals(1.0, AdjustedRand.score(ints(e.get("assignment_halo")), s.assignmentHalo()), 0.0,
                 name + " assignment_halo partition");
         assertHaloSame(ints(e.get("assignment_halo")), s.assignmentHalo(), name);
-        Deviation.absolute(name + " ari_subjects", new double[] {e.get("ari_subjects").asDouble()}, new double[] {s.ariSubjects()}, 1e-9);
-        Deviation.absolute(name + " ari_letters", new double[] {e.get("ari_letters").asDouble()}, new double[] {s.ariLetters()}, 1e-9);
-        Deviation.absolute(name + " core_fraction", new double[] {e.get("core_fraction").asDouble()}, new double[] {s.coreFraction()}, 1e-9);
-        Deviation.absolute(name + " overlap_subjects", new double[] {e.get("overlap_subjects").asDouble()},
-                new double[] {s.overlapSubjects()}, 1e-9);
-        Deviation.absolute(name + " overlap_letters", new double[] {e.get("overlap_letters").asDouble()},
-                new double[] {s.overlapLetters()}, 1e-9);
+        Tolerance.absolute(name + " ari_subjects", e.get("ari_subjects").asDouble(), s.ariSubjects(), 1e-9);
+        Tolerance.absolute(name + " ari_letters", e.get("ari_letters").asDouble(), s.ariLetters(), 1e-9);
+        Tolerance.absolute(name + " core_fraction", e.get("core_fraction").asDouble(), s.coreFraction(), 1e-9);
+        Tolerance.absolute(name + " overlap_subjects", e.get("overlap_subjects").asDouble(), s.overlapSubjects(), 1e-9);
+        Tolerance.absolute(name + " overlap_letters", e.get("overlap_letters").asDouble(), s.overlapLetters(), 1e-9);
     }
 
     private static void assertHaloSame(int[] expected, int[] actual, String name) {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i] == -1, actual[i] == -1, name + " halo membership of point " + i);
-        }
-    }
-
-    static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asInt();
-        }
-        return out;
-    }
-
-    static double[] doubles(JsonNode a) {
-        double[] out = new double[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asDouble();
-        }
-        return out;
-    }
-
-    /** Asserts a tolerance and prints the largest deviation (collected for docs/BENCHMARKS.md). */
-    static final class Deviation {
-        static void relative(String what, double[] expected, double[] actual, double tol) {
-            assertEquals(expected.length, actual.length, what + " length");
-            double maxAbs = 0;
-            double maxRel = 0;
-            for (int i = 0; i < expected.length; i++) {
-                double abs = Math.abs(expected[i] - actual[i]);
-                maxAbs = Math.max(maxAbs, abs);
-                maxRel = Math.max(maxRel, abs / Math.abs(expected[i]));
-            }
-            System.out.printf("deviation %-32s max abs %.3e max rel %.3e%n", what, maxAbs, maxRel);
-            assertTrue(maxRel <= tol, what + ": max relative deviation " + maxRel + " > " + tol);
-        }
-
-        static void absolute(String what, double[] expected, double[] actual, double tol) {
-            assertEquals(expected.length, actual.length, what + " length");
-            double maxAbs = 0;
-            double maxRel = 0;
-            for (int i = 0; i < expected.length; i++) {
-                double abs = Math.abs(expected[i] - actual[i]);
-                maxAbs = Math.max(maxAbs, abs);
-                if (expected[i] != 0) {
-                    maxRel = Math.max(maxRel, abs / Math.abs(expected[i]));
-                }
-            }
-            System.out.printf("deviation %-32s max abs %.3e max rel %.3e%n", what, maxAbs, maxRel);
-            assertTrue(maxAbs <= tol, what + ": max absolute deviation " + maxAbs + " > " + tol);
         }
     }
 }

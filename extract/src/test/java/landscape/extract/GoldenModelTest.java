@@ -2,14 +2,16 @@ package landscape.extract;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.stream.Stream;
 import landscape.core.Matrix;
 import landscape.core.format.Safetensors;
 import landscape.core.run.Manifest;
+import landscape.core.testing.JsonArrays;
+import landscape.core.testing.Tolerance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,7 +30,7 @@ class GoldenModelTest {
         JsonNode exp = GoldenCases.expected(model);
         try (TextTokenizer tok = TextTokenizer.open(model)) {
             for (JsonNode c : exp.get("cases")) {
-                long[] want = Json2.longs(c.get("input_ids"));
+                long[] want = JsonArrays.longs(c.get("input_ids"));
                 assertArrayEquals(want, tok.encode(c.get("prompt").asText()), c.get("prompt").asText());
             }
         }
@@ -47,17 +49,9 @@ class GoldenModelTest {
         for (Manifest.Point p : r.manifest().points()) {
             Matrix m = Safetensors.readMatrix(r.dir().resolve(p.file()));
             for (int row = 0; row < cases.size(); row++) {
-                double[] want = Json2.doubles(cases.get(row).get("last_token").get(p.index()));
-                assertEquals(want.length, m.cols());
-                double maxAbs = 0;
-                double dev = 0;
-                for (int j = 0; j < want.length; j++) {
-                    maxAbs = Math.max(maxAbs, Math.abs(want[j]));
-                    dev = Math.max(dev, Math.abs(m.data()[row * m.cols() + j] - want[j]));
-                }
-                double tol = 1e-4 * Math.max(1, maxAbs);
-                worst = Math.max(worst, dev / Math.max(1, maxAbs));
-                assertTrue(dev <= tol, "point " + p.index() + " row " + row + ": deviation " + dev + " > " + tol);
+                double[] want = JsonArrays.doubles(cases.get(row).get("last_token").get(p.index()));
+                double[] got = Arrays.copyOfRange(m.data(), row * m.cols(), (row + 1) * m.cols());
+                worst = Math.max(worst, Tolerance.scaled("point " + p.index() + " row " + row, want, got, 1e-4));
             }
         }
         System.out.printf("golden %s: max deviation / max(1,|expected|) = %.3g%n", model.getFileName(), worst);

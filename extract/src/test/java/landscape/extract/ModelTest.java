@@ -21,6 +21,7 @@ import landscape.core.format.Tensor;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.Sample;
+import landscape.core.testing.Tolerance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,11 +46,7 @@ class ModelTest {
     static double maxDiff(Matrix a, Matrix b) {
         assertEquals(a.rows(), b.rows());
         assertEquals(a.cols(), b.cols());
-        double d = 0;
-        for (int i = 0; i < a.data().length; i++) {
-            d = Math.max(d, Math.abs(a.data()[i] - b.data()[i]));
-        }
-        return d;
+        return Tolerance.maxAbsDifference(a.data(), b.data());
     }
 
     static double maxDiff(Path dirA, Path dirB) {
@@ -137,11 +134,7 @@ class ModelTest {
         for (Manifest.Point p : d.points()) {
             Matrix a = RepresentationDir.open(f32.dir()).readMatrix(p.index());
             Matrix b = d.readMatrix(p.index());
-            double scale = 0;
-            for (double v : a.data()) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            assertTrue(maxDiff(a, b) <= 2e-2 * Math.max(1, scale), "point " + p.index() + ": " + maxDiff(a, b));
+            Tolerance.scaled("f16 point " + p.index(), a.data(), b.data(), 2e-2);
         }
     }
 

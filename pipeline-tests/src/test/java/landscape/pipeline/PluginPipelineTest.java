@@ -27,6 +27,7 @@ import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.Sample;
 import landscape.core.run.SamplesCsv;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,10 +107,8 @@ class PluginPipelineTest {
             samples.add(new Sample(r, r, "subject" + r % 4, "ABCD".substring(r % 4, r % 4 + 1), "A", "A", 10));
         }
         SamplesCsv.write(dir.resolve(RepresentationDir.SAMPLES), samples);
-        RepresentationDir.writeManifest(dir, new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo(model, "/models/" + model, "LlamaForCausalLM", points - 1, DIM, 262, 4, 2, 128),
-                null, "mmlu", "test", shots, "mmlu-v1", null, null, "f32", ROWS, "2026-11-26T00:00:00Z", "0.1.0",
-                null, listed));
+        RepresentationDir.writeManifest(dir, ManifestBuilder.manifest().model(model).modelPath("/models/" + model)
+                .layers(points - 1).hidden(DIM).intermediate(128).shots(shots).rows(ROWS).points(listed).build());
         return dir;
     }
 
