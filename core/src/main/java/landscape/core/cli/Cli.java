@@ -46,11 +46,6 @@ public final class Cli {
         return cl;
     }
 
-    /** Runs {@code args} on the tool whose top command is {@code command}; returns the exit code. */
-    public static int execute(Object command, String... args) {
-        return commandLine(command).execute(args);
-    }
-
     private static void equip(CommandLine cl, CommandLine.IVersionProvider version) {
         CommandSpec spec = cl.getCommandSpec();
         spec.mixinStandardHelpOptions(true);
@@ -91,7 +86,7 @@ public final class Cli {
         return false;
     }
 
-    /** For tests and callers that print elsewhere: the tool's command line writing to {@code out} and {@code err}. */
+    /** The tool's command line writing to {@code out} and {@code err} (tests; callers that print elsewhere). */
     public static CommandLine commandLine(Object command, PrintWriter out, PrintWriter err) {
         CommandLine cl = commandLine(command);
         cl.setOut(out);
