@@ -20,8 +20,8 @@ import landscape.core.run.Sample;
 import landscape.core.run.SamplesCsv;
 import landscape.extract.data.PromptItem;
 import landscape.extract.data.PromptTemplate;
-import landscape.extract.model.LlamaConfig;
-import landscape.extract.model.LlamaModel;
+import landscape.extract.model.DecoderModel;
+import landscape.extract.model.ModelConfig;
 
 /**
  * The batch run: tokenized prompts through the model, their rows straight into layer files preallocated in a
@@ -34,7 +34,7 @@ final class BatchRun {
     record Outcome(long tokens, long paddedTokens, int batches, double forwardSeconds, Manifest.Accuracy accuracy) {
     }
 
-    private final LlamaModel model;
+    private final DecoderModel model;
     private final ComputeTarget target;
     private final SortedSet<Integer> points;
     private final TextTokenizer tok;
@@ -47,7 +47,7 @@ final class BatchRun {
     private final Map<Long, String> decoded = new HashMap<>();
 
     /** A run of {@code items} (tokenized as {@code ids}) through {@code model}, writing {@code points}. */
-    BatchRun(LlamaModel model, ComputeTarget target, SortedSet<Integer> points, TextTokenizer tok, List<PromptItem> items,
+    BatchRun(DecoderModel model, ComputeTarget target, SortedSet<Integer> points, TextTokenizer tok, List<PromptItem> items,
              long[][] ids) {
         this.model = model;
         this.target = target;
@@ -61,7 +61,7 @@ final class BatchRun {
 
     /** Writes the layer files and samples.csv into {@code dir}. */
     Outcome writeInto(Path dir, long batchTokens, boolean progressOnStderr) {
-        LlamaConfig c = model.config();
+        ModelConfig c = model.config();
         int n = items.size();
         int[] lengths = new int[n];
         long tokens = 0;
@@ -116,7 +116,7 @@ final class BatchRun {
             lens[r] = row.length;
         }
         try (NDManager bm = model.manager().newSubManager()) {
-            LlamaModel.Output out = model.forward(bm, flat, b, t, lens, points);
+            DecoderModel.Output out = model.forward(bm, flat, b, t, lens, points);
             for (Map.Entry<Integer, NDArray> e : out.points().entrySet()) {
                 write(e.getKey(), e.getValue(), batch.items());
             }

@@ -8,6 +8,7 @@ import landscape.core.cli.UsageError;
  * folder, then the prompts (exactly one of {@link Builder#dataset} or {@link Builder#prompts}) and any option whose
  * default does not suit. {@link Builder#build()} checks the combination, so an {@code ExtractOptions} is always one
  * that can run. {@code modelId}, {@code adapter}, {@code limit}, {@code mask} and {@code layers} may be null.
+ * {@code allowLongPrompts}: extract prompts longer than max_position_embeddings (with a warning) instead of refusing.
  */
 public final class ExtractOptions {
     public static final long DEFAULT_BATCH_TOKENS = 4096;
@@ -29,6 +30,7 @@ public final class ExtractOptions {
     private final String dtype;
     private final Path out;
     private final boolean progress;
+    private final boolean allowLongPrompts;
 
     private ExtractOptions(Builder b) {
         model = b.model;
@@ -48,6 +50,7 @@ public final class ExtractOptions {
         dtype = b.dtype;
         out = b.out;
         progress = b.progress;
+        allowLongPrompts = b.allowLongPrompts;
     }
 
     /** A run of {@code model} into {@code out}, on the CPU, auto dtype, every point, no progress output. */
@@ -73,6 +76,7 @@ public final class ExtractOptions {
         b.device = device;
         b.dtype = dtype;
         b.progress = progress;
+        b.allowLongPrompts = allowLongPrompts;
         return b;
     }
 
@@ -147,6 +151,10 @@ public final class ExtractOptions {
         return progress;
     }
 
+    public boolean allowLongPrompts() {
+        return allowLongPrompts;
+    }
+
     /** Options of {@code landscape-extract run}; each setter names the option it stands for. */
     public static final class Builder {
         private final Path model;
@@ -166,6 +174,7 @@ public final class ExtractOptions {
         private String device = "cpu";
         private String dtype = "auto";
         private boolean progress;
+        private boolean allowLongPrompts;
 
         private Builder(Path model, Path out) {
             this.model = model;
@@ -244,6 +253,12 @@ public final class ExtractOptions {
         /** Progress on stderr ({@code --no-progress} turns it off on the command line). */
         public Builder progress(boolean on) {
             this.progress = on;
+            return this;
+        }
+
+        /** {@code --allow-long-prompts}: prompts over max_position_embeddings are extracted, with a warning. */
+        public Builder allowLongPrompts(boolean allow) {
+            this.allowLongPrompts = allow;
             return this;
         }
 

@@ -9,9 +9,9 @@ import landscape.core.format.Checkpoint;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.extract.data.PromptItem;
-import landscape.extract.model.LlamaConfig;
-import landscape.extract.model.LlamaModel;
+import landscape.extract.model.DecoderModel;
 import landscape.extract.model.LoraAdapter;
+import landscape.extract.model.ModelConfig;
 
 /**
  * The extraction service behind {@code landscape-extract run}: prompts in, a representation directory out. It checks
@@ -35,7 +35,7 @@ public final class Extractor {
     public static Result run(ExtractOptions o) {
         long t0 = System.nanoTime();
         RepresentationDir.checkReplaceable(o.out());
-        LlamaConfig config = LlamaConfig.read(o.model());
+        ModelConfig config = ModelConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
         ComputeTarget target = ComputeTarget.resolve(o.device(), o.dtype());
         List<PromptItem> items = PromptSelection.select(o);
@@ -43,6 +43,8 @@ public final class Extractor {
         try (TextTokenizer tok = TextTokenizer.open(o.model())) {
             long[][] ids = tok.encodeAll(items.stream().map(PromptItem::prompt).toList());
             checkTokens(ids, config, o.model());
+            PromptLengths.check(ids, items, config.maxPositionEmbeddings(), o.model().resolve("config.json"),
+                    o.allowLongPrompts(), System.err);
             Path staging = RepresentationDir.staging(o.out());
             // A run killed by a signal (Ctrl-C, Slurm/Nextflow SIGTERM) must not leave its staging directory (with
             // preallocated, possibly multi-GB layer files) behind.
@@ -51,7 +53,7 @@ public final class Extractor {
             boolean committed = false;
             try (Checkpoint ckpt = Checkpoint.open(o.model());
                  NDManager root = NDManager.newBaseManager(target.device(), "PyTorch")) {
-                LlamaModel model = LlamaModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
+                DecoderModel model = DecoderModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
                 double load = (System.nanoTime() - t0) / 1e9;
                 BatchRun.Outcome done = new BatchRun(model, target, points, tok, items, ids)
                         .writeInto(staging, o.batchTokens(), o.progress());
@@ -77,7 +79,7 @@ public final class Extractor {
     }
 
     /** Every prompt has tokens, and every token id is inside the model's vocabulary. */
-    private static void checkTokens(long[][] ids, LlamaConfig c, Path model) {
+    private static void checkTokens(long[][] ids, ModelConfig c, Path model) {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i].length == 0) {
                 throw new LandscapeException("prompt " + i + " tokenizes to nothing");

@@ -41,8 +41,9 @@ class HelpersTest {
         Manifest.Point p = new Manifest.Point(0, "model.layers.0.input_layernorm", "l0.safetensors", 7, 8, "f32", null);
         Manifest m = ManifestBuilder.manifest().model("m").layers(2).shots(5).points(List.of(p)).build();
         assertEquals(new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo("m", "/m", "LlamaForCausalLM", 2, 8, 262, 4, 2, 16), null, "mmlu", "test", 5,
+                new Manifest.ModelInfo("m", "/m", "LlamaForCausalLM", 2, 8, 262, 4, 2, 16, null), null, "mmlu", "test", 5,
                 "mmlu-v1", null, null, "f32", 7, "2026-11-26T00:00:00Z", LandscapeVersion.get(), null, List.of(p)), m);
         assertEquals(3, ManifestBuilder.manifest().rows(3).points(List.of(p)).build().rows());
+        assertEquals("qwen3", ManifestBuilder.manifest().family("qwen3").build().model().family());
     }
 }

@@ -6,7 +6,8 @@ import landscape.core.run.Manifest;
 
 /**
  * A {@link Manifest} for tests, with the defaults of a small Llama run ({@code tiny}, 1 layer, hidden 8, vocab 262,
- * 4 heads, 2 KV heads, intermediate 16; MMLU test split, 0 shots, {@code mmlu-v1}, f32, this build's version) so a
+ * 4 heads, 2 KV heads, intermediate 16, no family recorded (as older manifests); MMLU test split, 0 shots,
+ * {@code mmlu-v1}, f32, this build's version) so a
  * test sets only what it is about. The model summary is made in one place, {@link #modelInfo()}: a field added to
  * {@link Manifest.ModelInfo} is added there and given a default here.
  */
@@ -20,6 +21,7 @@ public final class ManifestBuilder {
     private int numHeads = 4;
     private int numKvHeads = 2;
     private int intermediateSize = 16;
+    private String family;
     private String adapter;
     private String dataset = "mmlu";
     private String split = "test";
@@ -81,6 +83,12 @@ public final class ManifestBuilder {
 
     public ManifestBuilder intermediate(int size) {
         this.intermediateSize = size;
+        return this;
+    }
+
+    /** {@code model.family} ("llama", "qwen3", ...); null by default, as in manifests written before it existed. */
+    public ManifestBuilder family(String family) {
+        this.family = family;
         return this;
     }
 
@@ -153,7 +161,7 @@ public final class ManifestBuilder {
     /** The model summary: the one place a {@link Manifest.ModelInfo} is made for tests. */
     public Manifest.ModelInfo modelInfo() {
         return new Manifest.ModelInfo(modelId, modelPath, architecture, numLayers, hiddenSize, vocabSize, numHeads,
-                numKvHeads, intermediateSize);
+                numKvHeads, intermediateSize, family);
     }
 
     public Manifest build() {
