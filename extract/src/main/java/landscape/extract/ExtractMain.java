@@ -105,7 +105,7 @@ public final class ExtractMain implements Runnable {
             if (d == null) {
                 throw new UsageError("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
             }
-            TinyModelWriter.write(out, new TinyModelWriter.Spec(layers, hidden, heads, kvHeads, intermediate, vocab,
+            ModelWriter.write(out, new ModelWriter.Spec(layers, hidden, heads, kvHeads, intermediate, vocab,
                     ropeTheta, tied, d), seed);
             System.err.println("landscape-extract: wrote " + out);
             return 0;

@@ -22,7 +22,7 @@ class InterruptedRunTest {
     @Test
     void sigtermDuringARunRemovesTheStagingDirectory() throws Exception {
         Path model = tmp.resolve("model");
-        TinyModelWriter.write(model, new TinyModelWriter.Spec(8, 256, 8, 2, 512, 262, 10000.0, false, DType.F32), 1);
+        ModelWriter.write(model, new ModelWriter.Spec(8, 256, 8, 2, 512, 262, 10000.0, false, DType.F32), 1);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
             lines.add("{\"prompt\": \"" + "word ".repeat(200 + i % 50) + "\"}");

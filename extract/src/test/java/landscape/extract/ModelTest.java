@@ -29,13 +29,13 @@ class ModelTest {
     @TempDir
     Path tmp;
 
-    static TinyModelWriter.Spec spec(DType dtype, boolean tied) {
-        return new TinyModelWriter.Spec(2, 32, 4, 2, 64, 270, 10000.0, tied, dtype);
+    static ModelWriter.Spec spec(DType dtype, boolean tied) {
+        return new ModelWriter.Spec(2, 32, 4, 2, 64, 270, 10000.0, tied, dtype);
     }
 
-    Path tiny(String name, TinyModelWriter.Spec s) {
+    Path tiny(String name, ModelWriter.Spec s) {
         Path dir = tmp.resolve(name);
-        TinyModelWriter.write(dir, s, 42);
+        ModelWriter.write(dir, s, 42);
         return dir;
     }
 
@@ -254,7 +254,7 @@ class ModelTest {
         Path m = tiny("m", spec(DType.F32, false));
         try (TextTokenizer t = TextTokenizer.open(m)) {
             assertArrayEquals(new long[] {65, 66, 67, 68}, t.letterIds());
-            assertArrayEquals(new long[] {TinyModelWriter.BOS, 65, 110, 115, 119, 101, 114, 58, 256, 10},
+            assertArrayEquals(new long[] {ModelWriter.BOS, 65, 110, 115, 119, 101, 114, 58, 256, 10},
                     t.encode("Answer: A\n"));
             assertEquals(" B", t.decode(257));
             assertEquals(3001, t.encode("x".repeat(3000)).length, "no truncation");

@@ -10,7 +10,7 @@ import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
-import landscape.extract.TinyModelWriter;
+import landscape.extract.ModelWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +23,7 @@ class RowBlockLoadingTest {
         Path sample = Path.of(System.getProperty("landscape.root", ".."), "extract/src/test/resources/mmlu-sample");
         for (DType d : List.of(DType.F32, DType.BF16, DType.F16)) {
             Path model = tmp.resolve("m" + d);
-            TinyModelWriter.write(model, new TinyModelWriter.Spec(2, 32, 4, 2, 64, 270, 10000.0, false, d), 9);
+            ModelWriter.write(model, new ModelWriter.Spec(2, 32, 4, 2, 64, 270, 10000.0, false, d), 9);
             Extractor.Result whole = Extractor.run(ExtractOptions.builder(model, tmp.resolve("a" + d)).dataset(sample, "test", 1).build());
             long saved = WeightLoader.maxSingleMapping;
             int savedChunk = WeightLoader.chunkBytes;

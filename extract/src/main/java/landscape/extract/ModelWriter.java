@@ -22,7 +22,7 @@ import landscape.extract.model.ModelConfig;
  * {@code <|begin_of_text|>} = 260 added by the post-processor, EOS 261) and {@code tokenizer_config.json}.
  * Weights are Gaussian with std 1/sqrt(fan-in) (embeddings std 1, norms 1 + 0.1 N(0,1)), from a seeded generator.
  */
-public final class TinyModelWriter {
+public final class ModelWriter {
     public static final int BOS = 260;
     public static final int EOS = 261;
 
@@ -34,7 +34,7 @@ public final class TinyModelWriter {
         }
     }
 
-    private TinyModelWriter() {
+    private ModelWriter() {
     }
 
     public static void write(Path dir, Spec s, long seed) {
