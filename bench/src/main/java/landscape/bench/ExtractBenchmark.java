@@ -14,7 +14,12 @@ import java.util.SplittableRandom;
 import landscape.core.format.Checkpoint;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
+import landscape.extract.model.BatchInput;
 import landscape.extract.model.DecoderModel;
+import landscape.extract.model.ModelSink;
+import landscape.extract.model.Placement;
+import landscape.extract.placement.Devices;
+import landscape.extract.placement.Planner;
 import landscape.extract.model.ModelConfig;
 
 /**
@@ -66,7 +71,9 @@ public final class ExtractBenchmark {
         int rows = (int) Math.max(1, budget / tokens);
         try (Checkpoint ckpt = Checkpoint.open(model);
              NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            DecoderModel m = DecoderModel.load(c, ckpt, root.newSubManager(), DataType.FLOAT32, null);
+            Placement placement = Placement.single("cpu", Device.cpu(), Placement.Mode.RESIDENT, c.numLayers(),
+                    Planner.defaultAttentionBytes(Devices.hostAvailable()));
+            DecoderModel m = DecoderModel.open(c, ckpt, placement, root, DataType.FLOAT32, null);
             long[] ids = new long[rows * tokens];
             SplittableRandom rnd = new SplittableRandom(3);
             for (int i = 0; i < ids.length; i++) {
@@ -83,10 +90,7 @@ public final class ExtractBenchmark {
                 double mmCpu = lastMatmulPerCpuSecond;
                 long c0 = cpuNanos();
                 long t0 = System.nanoTime();
-                try (NDManager bm = m.manager().newSubManager()) {
-                    DecoderModel.Output out = m.forward(bm, ids, rows, tokens, lens, java.util.Set.of());
-                    out.logits().toFloatArray();
-                }
+                forward(m, ids, rows, tokens, lens);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double cpuSecs = (cpuNanos() - c0) / 1e9;
                 sumTime += secs;
@@ -108,6 +112,25 @@ public final class ExtractBenchmark {
             System.out.printf("forward FLOP per CPU-second vs matmul FLOP per CPU-second: median %.0f%% (min %.0f%%, max"
                     + " %.0f%%)%n", 100 * cs[rounds / 2], 100 * cs[0], 100 * cs[rounds - 1]);
         }
+    }
+
+    /** One batch through the model, as one pass; the logits are copied out, which waits for the computation. */
+    static void forward(DecoderModel m, long[] ids, int rows, int tokens, int[] lens) {
+        int[] items = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            items[r] = r;
+        }
+        BatchInput batch = new BatchInput(items, ids, rows, tokens, lens);
+        m.run(List.of(List.of(batch)).iterator(), java.util.Set.of(), new ModelSink() {
+            @Override
+            public void point(int index, BatchInput b, NDArray values) {
+            }
+
+            @Override
+            public void logits(BatchInput b, NDArray logits) {
+                logits.toFloatArray();
+            }
+        });
     }
 
     /**

@@ -1,11 +1,11 @@
 package landscape.extract;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,14 +20,17 @@ import landscape.core.run.Sample;
 import landscape.core.run.SamplesCsv;
 import landscape.extract.data.PromptItem;
 import landscape.extract.data.PromptTemplate;
+import landscape.extract.model.BatchInput;
 import landscape.extract.model.DecoderModel;
+import landscape.extract.model.ModelSink;
 import landscape.extract.model.ModelConfig;
 
 /**
  * The batch run: tokenized prompts through the model, their rows straight into layer files preallocated in a
  * folder, with {@code samples.csv} and the accuracy tally. Prompts are sorted by length and packed into right-padded
- * batches under a token budget ({@link BatchPlan}); each batch runs in its own NDManager, so nothing from one batch
- * outlives it, and its rows are written at their input rows.
+ * batches under a token budget ({@link BatchPlan}), and consecutive batches into passes under the placement's
+ * residual-stream budget; the model reports each extraction point as soon as it is known (from the thread of the
+ * device that computed it) and its rows are written at their input rows.
  */
 final class BatchRun {
     /** What the run did: tokens, padded tokens, batches, seconds in forward passes, and the accuracy. */
@@ -59,15 +62,26 @@ final class BatchRun {
         this.samples = new Sample[items.size()];
     }
 
-    /** Writes the layer files and samples.csv into {@code dir}. */
-    Outcome writeInto(Path dir, long batchTokens, boolean progressOnStderr) {
+    /** The batches of {@code ids} under a token budget, longest first ({@link BatchPlan}). */
+    static List<BatchPlan.Batch> batches(long[][] ids, long batchTokens) {
+        int[] lengths = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            lengths[i] = ids[i].length;
+        }
+        return BatchPlan.plan(lengths, batchTokens);
+    }
+
+    /**
+     * Writes the layer files and samples.csv into {@code dir}, running {@code plan}'s batches in passes whose residual
+     * streams ({@code residualBytesPerToken} per padded token) fit {@code passBytes} (at least one batch each).
+     */
+    Outcome writeInto(Path dir, List<BatchPlan.Batch> plan, long passBytes, long residualBytesPerToken,
+                      boolean progressOnStderr) {
         ModelConfig c = model.config();
         int n = items.size();
-        int[] lengths = new int[n];
         long tokens = 0;
-        for (int i = 0; i < n; i++) {
-            lengths[i] = ids[i].length;
-            tokens += lengths[i];
+        for (long[] row : ids) {
+            tokens += row.length;
         }
         try {
             for (int p : points) {
@@ -76,23 +90,32 @@ final class BatchRun {
                 writers.put(p, Safetensors.create(dir.resolve(fileName(p)), spec,
                         Map.of("index", String.valueOf(p), "module", c.pointModule(p))));
             }
-            List<BatchPlan.Batch> plan = BatchPlan.plan(lengths, batchTokens);
             Progress progress = progressOnStderr ? Progress.forStderr(n, tokens) : null;
             long padded = 0;
-            double forward = 0;
             for (BatchPlan.Batch batch : plan) {
-                long f0 = System.nanoTime();
-                runBatch(batch);
-                forward += (System.nanoTime() - f0) / 1e9;
                 padded += batch.paddedTokens();
-                if (progress != null) {
-                    long bt = 0;
-                    for (int i : batch.items()) {
-                        bt += lengths[i];
-                    }
-                    progress.advance(batch.items().length, bt);
-                }
             }
+            List<List<BatchInput>> passes = passes(plan, passBytes, residualBytesPerToken);
+            long f0 = System.nanoTime();
+            model.run(passes.iterator(), points, new ModelSink() {
+                @Override
+                public void point(int index, BatchInput batch, NDArray rows) {
+                    write(index, rows, batch.items());
+                }
+
+                @Override
+                public void logits(BatchInput batch, NDArray logits) {
+                    predict(batch, logits);
+                    if (progress != null) {
+                        long bt = 0;
+                        for (int len : batch.lengths()) {
+                            bt += len;
+                        }
+                        progress.advance(batch.rows(), bt);
+                    }
+                }
+            });
+            double forward = (System.nanoTime() - f0) / 1e9;
             for (Safetensors.Writer w : writers.values()) {
                 w.commit();
             }
@@ -105,7 +128,28 @@ final class BatchRun {
         }
     }
 
-    private void runBatch(BatchPlan.Batch batch) {
+    /** Consecutive batches grouped while their residual streams fit {@code passBytes} (at least one batch each). */
+    private List<List<BatchInput>> passes(List<BatchPlan.Batch> plan, long passBytes, long bytesPerToken) {
+        List<List<BatchInput>> out = new ArrayList<>();
+        List<BatchInput> current = new ArrayList<>();
+        long bytes = 0;
+        for (BatchPlan.Batch batch : plan) {
+            long b = batch.paddedTokens() * bytesPerToken;
+            if (!current.isEmpty() && bytes + b > passBytes) {
+                out.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(input(batch));
+            bytes += b;
+        }
+        if (!current.isEmpty()) {
+            out.add(current);
+        }
+        return out;
+    }
+
+    private BatchInput input(BatchPlan.Batch batch) {
         int b = batch.items().length;
         int t = batch.length();
         long[] flat = new long[b * t];
@@ -115,28 +159,41 @@ final class BatchRun {
             System.arraycopy(row, 0, flat, r * t, row.length);
             lens[r] = row.length;
         }
-        try (NDManager bm = model.manager().newSubManager()) {
-            DecoderModel.Output out = model.forward(bm, flat, b, t, lens, points);
-            for (Map.Entry<Integer, NDArray> e : out.points().entrySet()) {
-                write(e.getKey(), e.getValue(), batch.items());
-            }
-            long[] argmax = out.logits().argMax(1).toLongArray();
-            NDArray abcd = out.logits().get(new NDIndex(":, {}", bm.create(letters)));
-            long[] constrained = abcd.argMax(1).toLongArray();
-            for (int r = 0; r < b; r++) {
-                int item = batch.items()[r];
-                PromptItem it = items.get(item);
-                String pred = decoded.computeIfAbsent(argmax[r], id -> PromptTemplate.pyStrip(tok.decode(id)));
-                String con = String.valueOf((char) ('A' + constrained[r]));
-                samples[item] = new Sample(item, it.datasetIndex(), it.subject(), it.answer(), pred, con, lens[r]);
-                accuracy.add(it.subject(), it.answer(), pred, con);
-            }
+        return new BatchInput(batch.items(), flat, b, t, lens);
+    }
+
+    /** Unconstrained and A-D predictions of a batch from its last-token logits. */
+    private void predict(BatchInput batch, NDArray logits) {
+        long[] argmax;
+        long[] constrained;
+        try (NDArray am = logits.argMax(1);
+             NDArray letterIds = logits.getManager().create(letters);
+             NDArray abcd = logits.get(new NDIndex(":, {}", letterIds));
+             NDArray cm = abcd.argMax(1)) {
+            argmax = am.toLongArray();
+            constrained = cm.toLongArray();
+        }
+        for (int r = 0; r < batch.rows(); r++) {
+            int item = batch.items()[r];
+            PromptItem it = items.get(item);
+            String pred = decoded.computeIfAbsent(argmax[r], id -> PromptTemplate.pyStrip(tok.decode(id)));
+            String con = String.valueOf((char) ('A' + constrained[r]));
+            samples[item] = new Sample(item, it.datasetIndex(), it.subject(), it.answer(), pred, con,
+                    batch.lengths()[r]);
+            accuracy.add(it.subject(), it.answer(), pred, con);
         }
     }
 
     private void write(int point, NDArray rows, int[] order) {
-        NDArray typed = rows.getDataType() == target.type() ? rows : rows.toType(target.type(), false);
-        ByteBuffer buf = typed.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf;
+        if (rows.getDataType() == target.type()) {
+            buf = rows.toByteBuffer();
+        } else {
+            try (NDArray typed = rows.toType(target.type(), false)) {
+                buf = typed.toByteBuffer();
+            }
+        }
+        buf.order(ByteOrder.LITTLE_ENDIAN);
         int rowBytes = buf.remaining() / order.length;
         Safetensors.Writer w = writers.get(point);
         for (int r = 0; r < order.length; r++) {

@@ -14,6 +14,11 @@ import landscape.core.format.DType;
  */
 public record ComputeTarget(Device device, DataType type, DType fileType, String label) {
 
+    /** The dtype for {@code devices} (all CPUs or all GPUs); the first device stands for them all. */
+    public static ComputeTarget of(java.util.List<landscape.extract.placement.DeviceSpec> devices, String dtype) {
+        return withDtype(devices.get(0).device(), dtype);
+    }
+
     public static ComputeTarget resolve(String device, String dtype) {
         String d = device == null ? "cpu" : device.toLowerCase();
         Device dev;
@@ -29,6 +34,10 @@ public record ComputeTarget(Device device, DataType type, DType fileType, String
             }
             default -> throw new UsageError("--device: expected cpu or gpu, got '" + device + "'");
         }
+        return withDtype(dev, dtype);
+    }
+
+    private static ComputeTarget withDtype(Device dev, String dtype) {
         boolean gpu = !dev.equals(Device.cpu());
         String t = dtype == null ? "auto" : dtype.toLowerCase();
         return switch (t) {

@@ -1,29 +1,46 @@
 package landscape.extract;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.cli.Cli;
 import landscape.core.cli.UsageError;
+import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
+import landscape.extract.model.ModelConfig;
+import landscape.extract.model.Placement;
+import landscape.extract.model.WeightLoader;
+import landscape.extract.placement.DeviceSpec;
+import landscape.extract.placement.MemoryModel;
+import landscape.extract.placement.Plan;
+import landscape.extract.placement.PlacementOptions;
+import landscape.extract.placement.Planner;
+import landscape.extract.placement.Sizes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code landscape-extract}: run (extraction), tokenize (debug prompts), make-tiny-model (random test model). */
+/**
+ * {@code landscape-extract}: run (extraction), plan (placement and memory, without loading weights), tokenize (debug
+ * prompts), make-tiny-model (random test model).
+ */
 @Command(name = "landscape-extract",
         description = "Hidden representations of Llama, Mistral, Qwen2/3, Gemma-2/3 and Phi-3 models at the last prompt"
                 + " token (DJL + PyTorch).",
-        subcommands = {ExtractMain.Run.class, ExtractMain.Tokenize.class, ExtractMain.MakeTinyModel.class})
+        subcommands = {ExtractMain.Run.class, ExtractMain.PlanCommand.class, ExtractMain.Tokenize.class,
+                ExtractMain.MakeTinyModel.class})
 public final class ExtractMain implements Runnable {
 
     @Override
     public void run() {
-        throw new UsageError("missing subcommand (run, tokenize, make-tiny-model)");
+        throw new UsageError("missing subcommand (run, plan, tokenize, make-tiny-model)");
     }
 
     @Command(name = "run", description = "Extract representations into a representation directory.")
@@ -47,12 +64,14 @@ public final class ExtractMain implements Runnable {
         @Option(names = "--no-progress", description = "No progress on stderr.") boolean noProgress;
         @Option(names = "--allow-long-prompts", description = "Extract prompts longer than the model's"
                 + " max_position_embeddings (with a warning) instead of refusing them.") boolean allowLongPrompts;
+        @picocli.CommandLine.Mixin PlacementMixin placement;
 
         @Override
         public Integer call() {
             ExtractOptions.Builder o = ExtractOptions.builder(model, out).modelId(modelId).adapter(adapter)
                     .prompts(prompts).limit(limit).mask(mask).layers(layers).batchTokens(batchTokens).device(device)
-                    .dtype(dtype).shuffleShots(shuffleShots, seed).progress(!noProgress).allowLongPrompts(allowLongPrompts);
+                    .dtype(dtype).shuffleShots(shuffleShots, seed).progress(!noProgress).allowLongPrompts(allowLongPrompts)
+                    .placement(placement.options());
             if (dataset != null) {
                 o.dataset(dataset, split, shots);
             }
@@ -109,6 +128,106 @@ public final class ExtractMain implements Runnable {
                     ropeTheta, tied, d), seed);
             System.err.println("landscape-extract: wrote " + out);
             return 0;
+        }
+    }
+
+    /** The placement options shared by {@code run} and {@code plan}. */
+    static final class PlacementMixin {
+        @Option(names = "--devices", description = "Devices in layer order: cpu, cpu:N, gpu:N (comma-separated), or"
+                + " auto (every visible GPU). Overrides --device.") String devices;
+        @Option(names = "--placement", description = "auto (resident if the weights fit, else stream), resident or"
+                + " stream (one layer at a time from the checkpoint).") String placement;
+        @Option(names = "--layer-ranges", description = "Layers per device, e.g. 0-39,40-79 (default: balanced).")
+        String layerRanges;
+        @Option(names = "--device-memory", description = "Memory each device may use, e.g. 80G or 80G,40G (default:"
+                + " measured free memory; planning for another machine).") String deviceMemory;
+        @Option(names = "--pass-memory", description = "Residual streams of one streamed pass, e.g. 2G (default: half"
+                + " of what is left, at most 4G).") String passMemory;
+        @Option(names = "--attention-memory", description = "Float32 scores of one query block, e.g. 256M (default:"
+                + " 1/32 of the device, 64M to 1G).") String attentionMemory;
+
+        PlacementOptions options() {
+            return new PlacementOptions(devices, placement, layerRanges, deviceMemory, passMemory, attentionMemory);
+        }
+    }
+
+    @Command(name = "plan", description = "Print the placement (devices, layer ranges, resident or streamed weights)"
+            + " and the memory per device, reading only config.json and the safetensors headers.")
+    static final class PlanCommand implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory.") Path model;
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (one device; see --devices).")
+        String device;
+        @Option(names = "--dtype", defaultValue = "auto", description = "auto (f32 on cpu, f16 on gpu), f32, f16.")
+        String dtype;
+        @Option(names = "--batch-tokens", defaultValue = "4096", description = "Padded tokens per batch.")
+        long batchTokens;
+        @Option(names = "--max-length", description = "Longest prompt in tokens (default: the batch budget, at most"
+                + " max_position_embeddings).") Integer maxLength;
+        @Option(names = "--json", description = "Print the plan as JSON.") boolean json;
+        @picocli.CommandLine.Mixin PlacementMixin placement;
+
+        @Override
+        public Integer call() {
+            PlacementOptions po = placement.options();
+            po.validate();
+            if (batchTokens < 1) {
+                throw new UsageError("--batch-tokens: must be positive");
+            }
+            ModelConfig c = ModelConfig.read(model);
+            List<DeviceSpec> ds = po.resolveDevices(device);
+            ComputeTarget target = ComputeTarget.of(ds, dtype);
+            int longest = maxLength != null ? maxLength
+                    : (int) Math.min(batchTokens, Math.min(Integer.MAX_VALUE, c.maxPositionEmbeddings()));
+            if (longest < 1) {
+                throw new UsageError("--max-length: must be positive");
+            }
+            Planner.Workload work = new Planner.Workload(Math.max(batchTokens, longest), longest,
+                    Math.min(longest, 128));
+            try (Checkpoint ckpt = Checkpoint.open(model)) {
+                WeightLoader.validate(ckpt, c);
+                MemoryModel mm = new MemoryModel(c, target.type());
+                Plan plan = po.plan(mm, target.type(), ds, work, false);
+                long cap = plan.uses().get(0).capacity();
+                long attention = plan.placement().attentionBytes();
+                int resident = Planner.fewestDevices(mm, target.type(), Placement.Mode.RESIDENT, cap, attention, work,
+                        ds);
+                int stream = Planner.fewestDevices(mm, target.type(), Placement.Mode.STREAM, cap, attention, work, ds);
+                long stored = ckpt.fileSizes().stream().mapToLong(Long::longValue).sum();
+                if (json) {
+                    ObjectNode o = plan.json();
+                    ObjectNode m = o.putObject("model");
+                    m.put("path", model.toAbsolutePath().normalize().toString());
+                    m.put("architecture", c.architecture());
+                    m.put("layers", c.numLayers());
+                    m.put("hidden", c.hiddenSize());
+                    m.put("vocab", c.vocabSize());
+                    m.put("checkpoint_bytes", stored);
+                    m.put("checkpoint_files", ckpt.fileSizes().size());
+                    ObjectNode f = o.putObject("fewest_devices");
+                    f.put("memory_bytes", cap);
+                    putCount(f, "resident", resident);
+                    putCount(f, "stream", stream);
+                    System.out.println(o.toPrettyString());
+                } else {
+                    System.out.printf(java.util.Locale.ROOT, "model %s: %s, %d layers, hidden %d, vocab %d; checkpoint"
+                                    + " %s in %d file(s); weights in %s: %s%n", model, c.architecture(), c.numLayers(),
+                            c.hiddenSize(), c.vocabSize(), Sizes.format(stored), ckpt.fileSizes().size(),
+                            target.label(), Sizes.format(plan.totalWeights()));
+                    System.out.print(plan.table());
+                    System.out.printf("fits; fewest devices of %s: %s resident, %s streamed%n", Sizes.format(cap),
+                            resident == 0 ? "none" : String.valueOf(resident),
+                            stream == 0 ? "none" : String.valueOf(stream));
+                }
+            }
+            return 0;
+        }
+
+        private static void putCount(ObjectNode o, String key, int n) {
+            if (n == 0) {
+                o.putNull(key);
+            } else {
+                o.put(key, n);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package landscape.extract;
 
 import java.nio.file.Path;
 import landscape.core.cli.UsageError;
+import landscape.extract.placement.PlacementOptions;
 
 /**
  * Everything {@code landscape-extract run} needs, built with {@link #builder(Path, Path)}: the model and the output
@@ -31,6 +32,7 @@ public final class ExtractOptions {
     private final Path out;
     private final boolean progress;
     private final boolean allowLongPrompts;
+    private final PlacementOptions placement;
 
     private ExtractOptions(Builder b) {
         model = b.model;
@@ -51,6 +53,7 @@ public final class ExtractOptions {
         out = b.out;
         progress = b.progress;
         allowLongPrompts = b.allowLongPrompts;
+        placement = b.placement;
     }
 
     /** A run of {@code model} into {@code out}, on the CPU, auto dtype, every point, no progress output. */
@@ -77,6 +80,7 @@ public final class ExtractOptions {
         b.dtype = dtype;
         b.progress = progress;
         b.allowLongPrompts = allowLongPrompts;
+        b.placement = placement;
         return b;
     }
 
@@ -155,6 +159,11 @@ public final class ExtractOptions {
         return allowLongPrompts;
     }
 
+    /** Devices, layer ranges, resident or streamed weights and the memory budgets ({@link PlacementOptions}). */
+    public PlacementOptions placement() {
+        return placement;
+    }
+
     /** Options of {@code landscape-extract run}; each setter names the option it stands for. */
     public static final class Builder {
         private final Path model;
@@ -175,6 +184,7 @@ public final class ExtractOptions {
         private String dtype = "auto";
         private boolean progress;
         private boolean allowLongPrompts;
+        private PlacementOptions placement = PlacementOptions.DEFAULT;
 
         private Builder(Path model, Path out) {
             this.model = model;
@@ -262,6 +272,15 @@ public final class ExtractOptions {
             return this;
         }
 
+        /**
+         * {@code --devices}, {@code --placement}, {@code --layer-ranges}, {@code --device-memory},
+         * {@code --pass-memory}, {@code --attention-memory}.
+         */
+        public Builder placement(PlacementOptions p) {
+            this.placement = p == null ? PlacementOptions.DEFAULT : p;
+            return this;
+        }
+
         /** The options; a combination that cannot run is a {@link UsageError} naming the options. */
         public ExtractOptions build() {
             if (model == null) {
@@ -282,6 +301,7 @@ public final class ExtractOptions {
             if (batchTokens < 1) {
                 throw new UsageError("--batch-tokens: must be positive");
             }
+            placement.validate();
             return new ExtractOptions(this);
         }
     }

@@ -10,13 +10,22 @@ import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.extract.data.PromptItem;
 import landscape.extract.model.DecoderModel;
+import landscape.extract.model.ForwardException;
 import landscape.extract.model.LoraAdapter;
 import landscape.extract.model.ModelConfig;
+import landscape.extract.model.Placement;
+import landscape.extract.model.WeightLoader;
+import landscape.extract.placement.DeviceSpec;
+import landscape.extract.placement.MemoryModel;
+import landscape.extract.placement.Plan;
+import landscape.extract.placement.Planner;
+import landscape.extract.placement.Sizes;
 
 /**
  * The extraction service behind {@code landscape-extract run}: prompts in, a representation directory out. It checks
- * everything it can before loading the model (output folder, config, points, device, prompts, adapter, tokens), then
- * runs the batches into a staging folder next to {@code --out} and renames it into place. The steps are small
+ * everything it can before loading the model (output folder, config, points, device, prompts, adapter, tokens, and
+ * the placement: devices, layer ranges, resident or streamed weights, memory), then runs the batches into a staging
+ * folder next to {@code --out} and renames it into place. The steps are small
  * classes: {@link PromptSelection} (which prompts), {@link BatchRun} (the forward passes into layer files) and
  * {@link RunManifest} (what the run records).
  */
@@ -26,7 +35,8 @@ public final class Extractor {
                         double forwardSeconds, double totalSeconds) {
     }
 
-    public record Result(Path dir, Manifest manifest, Stats stats) {
+    /** The finished run: where it is, its manifest, its timings and the placement it ran with. */
+    public record Result(Path dir, Manifest manifest, Stats stats, Plan plan) {
     }
 
     private Extractor() {
@@ -37,7 +47,8 @@ public final class Extractor {
         RepresentationDir.checkReplaceable(o.out());
         ModelConfig config = ModelConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
-        ComputeTarget target = ComputeTarget.resolve(o.device(), o.dtype());
+        List<DeviceSpec> devices = o.placement().resolveDevices(o.device());
+        ComputeTarget target = ComputeTarget.of(devices, o.dtype());
         List<PromptItem> items = PromptSelection.select(o);
         LoraAdapter adapter = o.adapter() == null ? null : LoraAdapter.read(o.adapter(), config);
         try (TextTokenizer tok = TextTokenizer.open(o.model())) {
@@ -51,20 +62,33 @@ public final class Extractor {
             Thread cleanup = new Thread(() -> deleteQuietly(staging), "landscape-extract-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             boolean committed = false;
-            try (Checkpoint ckpt = Checkpoint.open(o.model());
-                 NDManager root = NDManager.newBaseManager(target.device(), "PyTorch")) {
-                DecoderModel model = DecoderModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
-                double load = (System.nanoTime() - t0) / 1e9;
-                BatchRun.Outcome done = new BatchRun(model, target, points, tok, items, ids)
-                        .writeInto(staging, o.batchTokens(), o.progress());
-                Manifest m = RunManifest.of(o, config, adapter, target, items.size(), done.accuracy(),
-                        RunManifest.points(config, points, staging, items.size(), target));
-                RepresentationDir.writeManifest(staging, m);
-                RepresentationDir.commit(staging, o.out());
-                committed = true;
-                Stats stats = new Stats(items.size(), done.tokens(), done.paddedTokens(), done.batches(), load,
-                        done.forwardSeconds(), (System.nanoTime() - t0) / 1e9);
-                return new Result(o.out(), m, stats);
+            try (Checkpoint ckpt = Checkpoint.open(o.model())) {
+                // the placement is decided from config.json and the safetensors headers, before any weight is read
+                WeightLoader.validate(ckpt, config);
+                List<BatchPlan.Batch> batches = BatchRun.batches(ids, o.batchTokens());
+                Plan plan = o.placement().plan(new MemoryModel(config, target.type()), target.type(), devices,
+                        workload(batches), true);
+                try (NDManager root = NDManager.newBaseManager(target.device(), "PyTorch");
+                     DecoderModel model = DecoderModel.open(config, ckpt, plan.placement(), root, target.type(),
+                             adapter)) {
+                    double load = (System.nanoTime() - t0) / 1e9;
+                    BatchRun.Outcome done;
+                    try {
+                        done = new BatchRun(model, target, points, tok, items, ids).writeInto(staging, batches,
+                                plan.passBytes(), (long) config.hiddenSize() * target.type().getNumOfBytes(),
+                                o.progress());
+                    } catch (ForwardException e) {
+                        throw e.outOfMemory() ? outOfMemory(e, o, plan) : e;
+                    }
+                    Manifest m = RunManifest.of(o, config, adapter, target, items.size(), done.accuracy(),
+                            RunManifest.points(config, points, staging, items.size(), target));
+                    RepresentationDir.writeManifest(staging, m);
+                    RepresentationDir.commit(staging, o.out());
+                    committed = true;
+                    Stats stats = new Stats(items.size(), done.tokens(), done.paddedTokens(), done.batches(), load,
+                            done.forwardSeconds(), (System.nanoTime() - t0) / 1e9);
+                    return new Result(o.out(), m, stats, plan);
+                }
             } finally {
                 if (!committed) {
                     deleteQuietly(staging);
@@ -76,6 +100,35 @@ public final class Extractor {
                 }
             }
         }
+    }
+
+    /** The planner's view of the batches: the largest (padded tokens), the longest and the shortest prompt. */
+    static Planner.Workload workload(List<BatchPlan.Batch> batches) {
+        long most = 1;
+        int longest = 1;
+        int shortest = Integer.MAX_VALUE;
+        for (BatchPlan.Batch b : batches) {
+            most = Math.max(most, b.paddedTokens());
+            longest = Math.max(longest, b.length());
+            shortest = Math.min(shortest, b.length());
+        }
+        return new Planner.Workload(most, longest, Math.max(1, Math.min(shortest, longest)));
+    }
+
+    /** Running out of memory, said with the budgets to lower. */
+    private static LandscapeException outOfMemory(ForwardException e, ExtractOptions o, Plan plan) {
+        String passNow = plan.placement().mode() == Placement.Mode.STREAM
+                ? ", --pass-memory (now " + Sizes.option(plan.passBytes()) + ")" : "";
+        long expected = plan.uses().stream().filter(u -> u.device().label().equals(e.device()))
+                .mapToLong(Planner.Use::total).findFirst().orElse(plan.maxTotal());
+        long cap = plan.uses().stream().filter(u -> u.device().label().equals(e.device()))
+                .mapToLong(Planner.Use::capacity).findFirst().orElse(0);
+        return new LandscapeException("out of memory on " + e.device() + " at layer " + e.layer() + " (largest batch "
+                + e.rows() + " x " + e.length() + " tokens, pass of " + e.passTokens() + " padded tokens; the plan"
+                + " expected " + Sizes.format(expected) + " of " + Sizes.format(cap) + "): lower --batch-tokens (now "
+                + o.batchTokens() + ")" + passNow + " or --attention-memory (now "
+                + Sizes.option(plan.placement().attentionBytes()) + "), or give --device-memory below what the device"
+                + " has free");
     }
 
     /** Every prompt has tokens, and every token id is inside the model's vocabulary. */

@@ -16,8 +16,9 @@ class ExtractMainTest {
     @Test
     void helpOnEveryCommandPrintsItsOptionsAndExitsZero() {
         // `run --help` used to fail with "Missing required options"
-        assertEquals(List.of("landscape-extract", "landscape-extract run", "landscape-extract tokenize",
-                "landscape-extract make-tiny-model"), CliChecks.helpWorksOnEveryCommand(ExtractMain::commandLine));
+        assertEquals(List.of("landscape-extract", "landscape-extract run", "landscape-extract plan",
+                "landscape-extract tokenize", "landscape-extract make-tiny-model"),
+                CliChecks.helpWorksOnEveryCommand(ExtractMain::commandLine));
     }
 
     @Test

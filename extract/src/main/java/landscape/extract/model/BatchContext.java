@@ -3,27 +3,35 @@ package landscape.extract.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * Per-batch tensors shared by the layers, made on first use and owned by the batch's manager: the additive attention
- * masks [T, T] (float32: 0 where allowed, -1e30 where masked), one per window size, and the rotary tables [T, dim],
- * one pair per {@link RotaryEmbedding}. Rows are right-padded, so every row's token t sits at position t and one
- * [T, T] mask serves the whole batch; a real token's causal window never reaches the padding on its right.
+ * What the layers of one batch share on one device, owned by the batch's manager there: the rotary tables [T, dim]
+ * (one pair per {@link RotaryEmbedding}, made on first use) and the bound on attention scores that sets the query
+ * block ({@link #queryBlock}). Rows are right-padded, so every row's token t sits at position t and one mask per
+ * query block serves the whole batch; a real token's causal window never reaches the padding on its right.
  */
 public final class BatchContext {
     private final NDManager manager;
     private final int batch;
     private final int length;
-    private final Map<Integer, NDArray> masks = new HashMap<>();
+    private final long attentionBytes;
     private final Map<RotaryEmbedding, NDArray[]> tables = new IdentityHashMap<>();
 
-    public BatchContext(NDManager manager, int batch, int length) {
+    /**
+     * {@code attentionBytes} bounds the float32 scores of one query block ({@code batch x heads x block x keys x 4});
+     * {@code Long.MAX_VALUE} computes every query at once.
+     */
+    public BatchContext(NDManager manager, int batch, int length, long attentionBytes) {
         this.manager = manager;
         this.batch = batch;
         this.length = length;
+        this.attentionBytes = attentionBytes;
+    }
+
+    public NDManager manager() {
+        return manager;
     }
 
     public int batch() {
@@ -35,29 +43,26 @@ public final class BatchContext {
     }
 
     /**
-     * The mask of a layer whose queries see the last {@code window} keys, themselves included (key j is visible from
-     * query t iff {@code t - window < j <= t}, Hugging Face's sliding-window rule); 0 = every earlier key.
+     * Queries per block for {@code heads} query heads: the most whose float32 scores against all {@code length} keys
+     * fit {@code attentionBytes} (at least 1, at most the length).
      */
-    public NDArray mask(int window) {
-        int w = window > 0 && window < length ? window : 0;
-        return masks.computeIfAbsent(w, this::causalMask);
+    public int queryBlock(int heads) {
+        long perQuery = (long) batch * heads * length * 4L;
+        long q = Math.max(1, attentionBytes / Math.max(1, perQuery));
+        return (int) Math.min(length, q);
     }
 
-    /** {cos, sin} [T, dim] of {@code rope} for positions 0..T-1. */
-    public NDArray[] rotary(RotaryEmbedding rope) {
-        return tables.computeIfAbsent(rope, r -> {
-            NDArray[] t = r.tables(length);
-            t[0].attach(manager);
-            t[1].attach(manager);
-            return t;
-        });
-    }
-
-    private NDArray causalMask(int window) {
-        int t = length;
-        try (NDArray idx = manager.arange(t);
-             NDArray i = idx.reshape(t, 1);
-             NDArray j = idx.reshape(1, t);
+    /**
+     * The additive mask [queries, keys] (float32: 0 where allowed, -1e30 where masked) of queries {@code [q0, q1)}
+     * against keys {@code [k0, q1)}: key j is visible from query t iff {@code j <= t} and, with a window, also
+     * {@code t - window < j} (Hugging Face's sliding-window rule); {@code window} 0 = every earlier key. The caller
+     * closes it.
+     */
+    public NDArray mask(int q0, int q1, int k0, int window) {
+        try (NDArray qi = manager.arange(q0, q1);
+             NDArray kj = manager.arange(k0, q1);
+             NDArray i = qi.reshape(q1 - q0, 1);
+             NDArray j = kj.reshape(1, q1 - k0);
              NDArray future = j.gt(i)) {
             NDArray hidden = future;
             if (window > 0) {
@@ -73,5 +78,15 @@ public final class BatchContext {
                 }
             }
         }
+    }
+
+    /** {cos, sin} [T, dim] of {@code rope} for positions 0..T-1. */
+    public NDArray[] rotary(RotaryEmbedding rope) {
+        return tables.computeIfAbsent(rope, r -> {
+            NDArray[] t = r.tables(length);
+            t[0].attach(manager);
+            t[1].attach(manager);
+            return t;
+        });
     }
 }

@@ -6,17 +6,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
@@ -24,18 +23,23 @@ import landscape.core.format.Safetensors;
 import landscape.core.format.Tensor;
 
 /**
- * Turns memory-mapped checkpoint tensors into NDArrays of the compute dtype on the compute device.
+ * Turns checkpoint tensors into NDArrays of the compute dtype on the compute device, one tensor at a time.
  * <ul>
- *   <li>F32 into f32 on the CPU is zero-copy: the NDArray wraps the mapped file pages.</li>
- *   <li>F16 is wrapped as-is, then converted by PyTorch.</li>
- *   <li>BF16 is decoded in Java (bits shifted left by 16 are the f32 bits; exact), in row blocks of at most
- *       {@link #chunkBytes} (64 MB), because BF16 NDArrays abort the JVM with DJL 0.36 / PyTorch 2.7.1.</li>
+ *   <li>With {@code zeroCopy} (resident weights on the CPU), a tensor stored in the compute dtype is wrapped without a
+ *       copy: the NDArray points at the memory-mapped file pages, so the process holds those weights once.</li>
+ *   <li>Everything else is read with positional reads (nothing mapped) in chunks of at most {@link #chunkBytes}
+ *       (64 MB) into two reusable buffers, converted on the CPU (BF16 is decoded in Java: the 16 bits shifted left
+ *       by 16 are the f32 bits, exact, because BFLOAT16 NDArrays abort the JVM with DJL 0.36 / PyTorch 2.7.1; F16 and
+ *       F32 are converted by PyTorch) and copied into a tensor allocated on the target device. The host never holds
+ *       more than one chunk of a tensor that goes to a GPU, nor a second copy of one that stays on the CPU, and the
+ *       file's pages never count in the process's resident memory (they stay in the page cache).</li>
  * </ul>
- * An optional LoRA adapter is merged into the targeted projection weights as they load.
+ * An optional LoRA adapter is merged into the targeted projection weights as they load. A loader keeps its buffers
+ * between tensors and is used by one thread at a time.
  */
 public final class WeightLoader {
     static int chunkBytes = 64 << 20;
-    /** Tensors above this many bytes are read in row blocks (a single mapping is limited to 2 GB). */
+    /** Tensors above this many bytes are never wrapped from one mapping (a single mapping is limited to 2 GB). */
     static long maxSingleMapping = Integer.MAX_VALUE;
 
     private final Checkpoint checkpoint;
@@ -43,14 +47,43 @@ public final class WeightLoader {
     private final DataType computeType;
     private final Device device;
     private final LoraAdapter adapter;
-    private ByteBuffer scratch;
+    private final boolean zeroCopy;
+    private final Buffers buffers;
 
-    public WeightLoader(Checkpoint checkpoint, NDManager manager, DataType computeType, LoraAdapter adapter) {
+    /** The reusable read and decode buffers (direct memory is only returned by the garbage collector). */
+    private static final class Buffers {
+        ByteBuffer raw;
+        ByteBuffer staging;
+    }
+
+    /**
+     * Loads into {@code manager} (and its device). {@code zeroCopy}: wrap mapped pages where the stored dtype is the
+     * compute dtype and the device is the CPU (for weights that stay resident for the whole run).
+     */
+    public WeightLoader(Checkpoint checkpoint, NDManager manager, DataType computeType, LoraAdapter adapter,
+                        boolean zeroCopy) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.computeType = computeType;
         this.device = manager.getDevice();
         this.adapter = adapter;
+        this.zeroCopy = zeroCopy;
+        this.buffers = new Buffers();
+    }
+
+    private WeightLoader(WeightLoader other, NDManager manager) {
+        this.checkpoint = other.checkpoint;
+        this.manager = manager;
+        this.computeType = other.computeType;
+        this.device = manager.getDevice();
+        this.adapter = other.adapter;
+        this.zeroCopy = other.zeroCopy;
+        this.buffers = other.buffers;
+    }
+
+    /** The same loader putting its arrays into {@code other} (sharing its buffers, so the same thread only). */
+    public WeightLoader into(NDManager other) {
+        return new WeightLoader(this, other);
     }
 
     /** Checks names, shapes and dtypes of every tensor the config needs; lists all problems in one message. */
@@ -85,7 +118,7 @@ public final class WeightLoader {
     }
 
     /** The file that lists the weights: the single safetensors file, or the shards' index. */
-    private static Path weightsFile(Path dir) {
+    static Path weightsFile(Path dir) {
         if (Files.isRegularFile(dir)) {
             return dir;
         }
@@ -97,6 +130,14 @@ public final class WeightLoader {
         int show = Math.min(items.size(), 8);
         String s = String.join(", ", items.subList(0, show));
         return items.size() > show ? s + ", ... (" + (items.size() - show) + " more)" : s;
+    }
+
+    public DataType computeType() {
+        return computeType;
+    }
+
+    public Device device() {
+        return device;
     }
 
     /** Loads one weight (LoRA merged if the adapter targets it), as {@code computeType} on the device. */
@@ -113,7 +154,7 @@ public final class WeightLoader {
     /**
      * Loads a fused weight (LoRA merged if targeted) and splits its rows into consecutive blocks of the given sizes,
      * e.g. Phi-3's {@code qkv_proj} into q, k and v. The blocks are views of the loaded array, which stays open in
-     * the model's manager: it may wrap the mapped file pages, which must stay referenced while the views are used.
+     * the manager: it may wrap the mapped file pages, which must stay referenced while the views are used.
      */
     public NDArray[] loadSplit(String name, long... rows) {
         NDArray w = load(name);
@@ -126,29 +167,111 @@ public final class WeightLoader {
         return out;
     }
 
-    private NDArray loadRaw(String name) {
-        Safetensors.Entry entry = checkpoint.entry(name);
-        if (entry.bytes() > maxSingleMapping) {
-            return toTarget(loadByRows(entry));
+    /** Rows {@code [from, from + count)} of a 2-D weight (no LoRA), read into a new array on the device. */
+    public NDArray loadRows(String name, long from, long count) {
+        Safetensors.Entry e = checkpoint.entry(name);
+        long[] s = e.shape();
+        if (s.length != 2 || from < 0 || count < 0 || from + count > s[0]) {
+            throw LandscapeException.of(checkpoint.file(name), "rows " + from + ".." + (from + count) + " outside "
+                    + name + " " + Arrays.toString(s));
         }
-        Tensor t = checkpoint.get(name);
-        Shape shape = new Shape(t.shape());
-        NDArray cpu;
-        switch (t.dtype()) {
-            case F32 -> cpu = wrap(t.data(), shape, DataType.FLOAT32);
-            case F16 -> cpu = wrap(t.data(), shape, DataType.FLOAT16);
-            case BF16 -> cpu = decodeBf16(t, shape);
-            default -> throw LandscapeException.of(checkpoint.dir(), name + ": unsupported dtype " + t.dtype());
-        }
-        return toTarget(cpu);
+        return read(e, from * s[1], new Shape(count, s[1]));
     }
 
-    /** Converts a CPU array to the compute dtype and moves it to the device. */
-    private NDArray toTarget(NDArray cpu) {
-        NDArray out = cpu;
-        if (cpu.getDataType() != computeType) {
-            out = cpu.toType(computeType, true);
-            cpu.close();
+    /**
+     * Row {@code ids[i]} of a 2-D weight as row i of the result ({@code [ids.length, cols]} on the device): an
+     * embedding lookup done by positional reads of the rows asked for, without loading the rest of the table.
+     */
+    public NDArray gatherRows(String name, long[] ids) {
+        Safetensors.Entry e = checkpoint.entry(name);
+        long[] s = e.shape();
+        long cols = s[1];
+        int size = e.dtype().size();
+        long rowBytes = cols * size;
+        int rowsPerChunk = (int) Math.max(1, (chunkBytes / 4) / cols);
+        NDArray out = manager.create(new Shape(ids.length, cols), computeType);
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), manager.getEngine().getEngineName())) {
+            for (int r0 = 0; r0 < ids.length; r0 += rowsPerChunk) {
+                int n = Math.min(rowsPerChunk, ids.length - r0);
+                ByteBuffer src = rawBuffer((int) (n * rowBytes));
+                for (int k = 0; k < n; k++) {
+                    long id = ids[r0 + k];
+                    if (id < 0 || id >= s[0]) {
+                        throw LandscapeException.of(checkpoint.file(name), "row " + id + " outside " + name + " "
+                                + Arrays.toString(s));
+                    }
+                    ByteBuffer slot = src.duplicate();
+                    slot.position((int) (k * rowBytes)).limit((int) ((k + 1) * rowBytes));
+                    checkpoint.read(name, id * rowBytes, slot);
+                }
+                try (NDArray part = convert(cpu, src, e.dtype(), new Shape(n, cols))) {
+                    out.set(new NDIndex("{}:{}", r0, r0 + n), part);
+                }
+            }
+        }
+        return out;
+    }
+
+    private NDArray loadRaw(String name) {
+        Safetensors.Entry e = checkpoint.entry(name);
+        boolean cpu = device.equals(Device.cpu());
+        if (zeroCopy && cpu && e.bytes() <= maxSingleMapping && sameType(e.dtype())) {
+            Tensor t = checkpoint.get(name);
+            ByteBuffer b = t.data().duplicate().order(ByteOrder.nativeOrder());
+            try (NDManager tmp = NDManager.newBaseManager(Device.cpu(), manager.getEngine().getEngineName())) {
+                NDArray a = tmp.create(b, new Shape(t.shape()), computeType);
+                a.attach(manager);
+                return a;
+            }
+        }
+        return read(e, 0, new Shape(e.shape()));
+    }
+
+    private boolean sameType(DType d) {
+        return (d == DType.F32 && computeType == DataType.FLOAT32) || (d == DType.F16 && computeType == DataType.FLOAT16);
+    }
+
+    /**
+     * Elements {@code [first, first + shape.size())} of a tensor (row-major), read in chunks into a new array of
+     * {@code shape} in the compute dtype on the device.
+     */
+    private NDArray read(Safetensors.Entry e, long first, Shape shape) {
+        long n = shape.size();
+        int size = e.dtype().size();
+        long chunk = Math.max(1, chunkBytes / 4);
+        NDArray flat = manager.create(new Shape(n), computeType);
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), manager.getEngine().getEngineName())) {
+            for (long from = 0; from < n; from += chunk) {
+                int len = (int) Math.min(chunk, n - from);
+                ByteBuffer src = rawBuffer(len * size);
+                checkpoint.read(e.name(), (first + from) * size, src.duplicate());
+                try (NDArray part = convert(cpu, src, e.dtype(), new Shape(len))) {
+                    flat.set(new NDIndex("{}:{}", from, from + len), part);
+                }
+            }
+        }
+        NDArray shaped = flat.reshape(shape);
+        flat.close();
+        return shaped;
+    }
+
+    /**
+     * Little-endian values of {@code dtype} in {@code src} (a view of the read buffer) as an array of the compute dtype on
+     * the device; it may wrap the loader's buffers, so it is closed before they are reused.
+     */
+    private NDArray convert(NDManager cpu, ByteBuffer src, DType dtype, Shape shape) {
+        ByteBuffer b = src.duplicate().order(ByteOrder.nativeOrder());
+        NDArray host;
+        switch (dtype) {
+            case F32 -> host = cpu.create(b, shape, DataType.FLOAT32);
+            case F16 -> host = cpu.create(b, shape, DataType.FLOAT16);
+            case BF16 -> host = cpu.create(decodeBf16(b, (int) shape.size()), shape, DataType.FLOAT32);
+            default -> throw LandscapeException.of(checkpoint.dir(), "unsupported dtype " + dtype);
+        }
+        NDArray out = host;
+        if (out.getDataType() != computeType) {
+            out = host.toType(computeType, true);
+            host.close();
         }
         if (!device.equals(Device.cpu())) {
             NDArray moved = out.toDevice(device, true);
@@ -158,113 +281,31 @@ public final class WeightLoader {
         return out;
     }
 
-    /**
-     * A tensor too large for one mapping (for example Llama-3-70B's bf16 embedding, 2.1 GB), read in row blocks of
-     * at most {@link #chunkBytes} (64 MB) through the shard's reader and copied into one float32 CPU array.
-     */
-    private NDArray loadByRows(Safetensors.Entry e) {
-        long[] s = e.shape();
-        long rows = s[0];
-        long rowElems = rows == 0 ? 0 : e.numel() / rows;
-        long rowBytes = rowElems * e.dtype().size();
-        long block = Math.max(1, chunkBytes / Math.max(1, rowElems * 4));
-        try (Safetensors.Reader reader = Safetensors.open(shardOf(e.name()));
-             NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            NDArray out = cpu.zeros(new Shape(s), DataType.FLOAT32);
-            for (long r0 = 0; r0 < rows; r0 += block) {
-                long n = Math.min(block, rows - r0);
-                ByteBuffer src = reader.rows(e.name(), r0, n).order(ByteOrder.LITTLE_ENDIAN);
-                long[] partShape = s.clone();
-                partShape[0] = n;
-                try (NDArray part = rowBlock(cpu, src, e.dtype(), new Shape(partShape), n * rowBytes)) {
-                    out.set(new NDIndex("{}:{}", r0, r0 + n), part);
-                }
-            }
-            out.attach(manager);
-            return out;
+    /** bfloat16 bits to float32 bits (shift left by 16; exact) into the staging buffer. */
+    private ByteBuffer decodeBf16(ByteBuffer src, int n) {
+        if (buffers.staging == null || buffers.staging.capacity() < n * 4) {
+            buffers.staging = ByteBuffer.allocateDirect(Math.max(n * 4, Math.min(chunkBytes, 1 << 20)))
+                    .order(ByteOrder.nativeOrder());
         }
+        ByteBuffer staging = buffers.staging;
+        ShortBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        IntBuffer out = staging.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
+        for (int i = 0; i < n; i++) {
+            out.put(i, (in.get(i) & 0xFFFF) << 16);
+        }
+        ByteBuffer d = staging.duplicate().order(ByteOrder.nativeOrder());
+        d.position(0).limit(n * 4);
+        return d.slice().order(ByteOrder.nativeOrder());
     }
 
-    private NDArray rowBlock(NDManager cpu, ByteBuffer src, DType dtype, Shape shape, long bytes) {
-        switch (dtype) {
-            case F32 -> {
-                return cpu.create(src.duplicate().order(ByteOrder.nativeOrder()), shape, DataType.FLOAT32);
-            }
-            case F16 -> {
-                try (NDArray h = cpu.create(src.duplicate().order(ByteOrder.nativeOrder()), shape, DataType.FLOAT16)) {
-                    return h.toType(DataType.FLOAT32, true);
-                }
-            }
-            case BF16 -> {
-                int n = (int) (bytes / 2);
-                ByteBuffer dst = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-                for (int i = 0; i < n; i++) {
-                    dst.putInt(i * 4, (src.getShort(i * 2) & 0xFFFF) << 16);
-                }
-                return cpu.create(dst, shape, DataType.FLOAT32);
-            }
-            default -> throw LandscapeException.of(checkpoint.dir(), "unsupported dtype " + dtype);
+    /** The reusable read buffer, positioned at 0 with {@code bytes} remaining. */
+    private ByteBuffer rawBuffer(int bytes) {
+        if (buffers.raw == null || buffers.raw.capacity() < bytes) {
+            buffers.raw = ByteBuffer.allocateDirect(Math.max(bytes, Math.min(chunkBytes, 1 << 20)))
+                    .order(ByteOrder.LITTLE_ENDIAN);
         }
-    }
-
-    /** The safetensors file holding {@code name}: the single file, or its shard per the index's weight_map. */
-    private Path shardOf(String name) {
-        Path dir = checkpoint.dir();
-        if (Files.isRegularFile(dir)) {
-            return dir;
-        }
-        Path index = dir.resolve(Checkpoint.INDEX);
-        if (!Files.isRegularFile(index)) {
-            return dir.resolve(Checkpoint.SINGLE);
-        }
-        try {
-            JsonNode shard = Json.MAPPER.readTree(index.toFile()).path("weight_map").get(name);
-            if (shard == null) {
-                throw LandscapeException.of(index, "no shard listed for '" + name + "'");
-            }
-            return dir.resolve(shard.asText());
-        } catch (IOException ex) {
-            throw LandscapeException.of(index, "cannot read JSON: " + Json.oneLine(ex.getMessage()));
-        }
-    }
-
-    /** Wraps little-endian bytes without copying (direct buffers, as mapped ones are) in a CPU NDArray. */
-    private NDArray wrap(ByteBuffer data, Shape shape, DataType type) {
-        ByteBuffer b = data.duplicate().order(ByteOrder.nativeOrder());
-        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            NDArray a = cpu.create(b, shape, type);
-            a.attach(manager);
-            return a;
-        }
-    }
-
-    private NDArray decodeBf16(Tensor t, Shape shape) {
-        long n = t.numel();
-        NDArray out;
-        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            out = cpu.zeros(new Shape(n), DataType.FLOAT32);
-            ByteBuffer src = t.data();
-            long chunk = chunkBytes / 4;
-            if (scratch == null) {
-                scratch = ByteBuffer.allocateDirect(chunkBytes).order(ByteOrder.nativeOrder());
-            }
-            for (long from = 0; from < n; from += chunk) {
-                int len = (int) Math.min(chunk, n - from);
-                ByteBuffer dst = scratch.duplicate().order(ByteOrder.nativeOrder());
-                dst.clear();
-                for (int i = 0; i < len; i++) {
-                    int bits = src.getShort((int) ((from + i) * 2)) & 0xFFFF;
-                    dst.putInt(i * 4, bits << 16);
-                }
-                dst.limit(len * 4);
-                try (NDArray part = cpu.create(dst, new Shape(len), DataType.FLOAT32)) {
-                    out.set(new NDIndex("{}:{}", from, from + len), part);
-                }
-            }
-            NDArray shaped = out.reshape(shape);
-            shaped.attach(manager);
-            out.close();
-            return shaped;
-        }
+        ByteBuffer b = buffers.raw.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        b.position(0).limit(bytes);
+        return b.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 }
