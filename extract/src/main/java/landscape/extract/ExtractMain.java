@@ -29,18 +29,18 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code landscape-extract}: run (extraction), plan (placement and memory, without loading weights), tokenize (debug
- * prompts), make-tiny-model (random test model).
+ * prompts), make-model (random-weight checkpoints; make-tiny-model is its old name).
  */
 @Command(name = "landscape-extract",
         description = "Hidden representations of Llama, Mistral, Qwen2/3, Gemma-2/3 and Phi-3 models at the last prompt"
                 + " token (DJL + PyTorch).",
         subcommands = {ExtractMain.Run.class, ExtractMain.PlanCommand.class, ExtractMain.Tokenize.class,
-                ExtractMain.MakeTinyModel.class})
+                ExtractMain.MakeModel.class})
 public final class ExtractMain implements Runnable {
 
     @Override
     public void run() {
-        throw new UsageError("missing subcommand (run, plan, tokenize, make-tiny-model)");
+        throw new UsageError("missing subcommand (run, plan, tokenize, make-model)");
     }
 
     @Command(name = "run", description = "Extract representations into a representation directory.")
@@ -99,35 +99,90 @@ public final class ExtractMain implements Runnable {
         }
     }
 
-    @Command(name = "make-tiny-model", description = "Write a random-weight Llama in the Hugging Face layout.")
-    static final class MakeTinyModel implements Callable<Integer> {
+    @Command(name = "make-model", aliases = "make-tiny-model", description = "Write a random-weight checkpoint in the"
+            + " Hugging Face layout: a small Llama (the defaults), a public model's configuration (--like), or any"
+            + " supported config.json (--config); never held in memory, so real sizes work.")
+    static final class MakeModel implements Callable<Integer> {
         @Option(names = "--out", required = true) Path out;
         @Option(names = "--seed", defaultValue = "0") long seed;
-        @Option(names = "--layers", defaultValue = "2") int layers;
-        @Option(names = "--hidden", defaultValue = "64") int hidden;
-        @Option(names = "--heads", defaultValue = "4") int heads;
-        @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
-        @Option(names = "--intermediate", defaultValue = "128") int intermediate;
-        @Option(names = "--vocab", defaultValue = "262") int vocab;
-        @Option(names = "--rope-theta", defaultValue = "500000") double ropeTheta;
+        @Option(names = "--like", description = "A public model's config.json: llama-3-8b, llama-3.1-8b, llama-3-70b,"
+                + " llama-2-7b, llama-2-13b, llama-2-70b, mistral-7b.") String like;
+        @Option(names = "--config", description = "Any supported config.json to copy.") Path config;
+        @Option(names = "--layers", description = "num_hidden_layers (default 2, or the preset's).") Integer layers;
+        @Option(names = "--hidden", description = "hidden_size (default 64).") Integer hidden;
+        @Option(names = "--heads", description = "num_attention_heads (default 4).") Integer heads;
+        @Option(names = "--kv-heads", description = "num_key_value_heads (default 2).") Integer kvHeads;
+        @Option(names = "--intermediate", description = "intermediate_size (default 128).") Integer intermediate;
+        @Option(names = "--vocab", description = "vocab_size (default 262, at least 262).") Integer vocab;
+        @Option(names = "--rope-theta", description = "rope_theta (default 500000).") Double ropeTheta;
         @Option(names = "--tied", description = "Tie lm_head to the embeddings.") boolean tied;
-        @Option(names = "--weights-dtype", defaultValue = "F32", description = "F32, F16 or BF16.") String weightsDtype;
+        @Option(names = "--weights-dtype", description = "F32, F16 or BF16 (default F32, or the config's torch_dtype).")
+        String weightsDtype;
+        @Option(names = "--shards", defaultValue = "1", description = "Number of safetensors files (with"
+                + " model.safetensors.index.json when more than 1).") int shards;
+        @Option(names = "--empty", description = "Headers only, the data left as sparse zeros (for plan).") boolean empty;
 
         @Override
         public Integer call() {
             if (Files.exists(out) && !(Files.isDirectory(out) && isEmpty(out))) {
                 throw LandscapeException.of(out, "exists and is not an empty directory; refusing to overwrite it "
-                        + "(make-tiny-model writes config.json, model.safetensors and tokenizer.json into a new "
-                        + "directory)");
+                        + "(make-model writes config.json, the weights and tokenizer.json into a new directory)");
             }
-            DType d = DType.fromSafetensors(weightsDtype.toUpperCase());
-            if (d == null) {
-                throw new UsageError("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
+            if (like != null && config != null) {
+                throw new UsageError("--like and --config are mutually exclusive");
             }
-            ModelWriter.write(out, new ModelWriter.Spec(layers, hidden, heads, kvHeads, intermediate, vocab,
-                    ropeTheta, tied, d), seed);
+            ObjectNode cfg;
+            if (like != null) {
+                cfg = ModelWriter.preset(like);
+            } else if (config != null) {
+                cfg = readConfig(config);
+            } else {
+                ModelWriter.Spec t = ModelWriter.Spec.tiny();
+                cfg = new ModelWriter.Spec(t.layers(), t.hidden(), t.heads(), t.kvHeads(), t.intermediate(), t.vocab(),
+                        t.ropeTheta(), tied, t.dtype()).config();
+            }
+            override(cfg, "num_hidden_layers", layers);
+            override(cfg, "hidden_size", hidden);
+            override(cfg, "num_attention_heads", heads);
+            override(cfg, "num_key_value_heads", kvHeads);
+            override(cfg, "intermediate_size", intermediate);
+            override(cfg, "vocab_size", vocab);
+            if (ropeTheta != null) {
+                cfg.put("rope_theta", ropeTheta);
+            }
+            if (tied) {
+                cfg.put("tie_word_embeddings", true);
+            }
+            DType d;
+            if (weightsDtype != null) {
+                d = DType.fromSafetensors(weightsDtype.toUpperCase(java.util.Locale.ROOT));
+                if (d == null) {
+                    throw new UsageError("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
+                }
+            } else {
+                DType saved = like != null || config != null ? ModelWriter.savedDtype(cfg) : null;
+                d = saved == null ? DType.F32 : saved;
+            }
+            ModelWriter.write(out, cfg, d, seed, shards, empty);
             System.err.println("landscape-extract: wrote " + out);
             return 0;
+        }
+
+        private static void override(ObjectNode cfg, String key, Integer value) {
+            if (value != null) {
+                cfg.put(key, value);
+            }
+        }
+
+        private static ObjectNode readConfig(Path file) {
+            try {
+                if (Json.MAPPER.readTree(file.toFile()) instanceof ObjectNode o) {
+                    return o;
+                }
+                throw LandscapeException.of(file, "not a JSON object");
+            } catch (IOException e) {
+                throw LandscapeException.io(file, "cannot read JSON", e);
+            }
         }
     }
 
