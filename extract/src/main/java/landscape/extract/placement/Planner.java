@@ -226,8 +226,8 @@ public final class Planner {
                         + (layers - 1) + "; e.g. " + example(layers, devices));
             }
             if (r[0] > next) {
-                throw new UsageError("--layer-ranges: layers " + next + "-" + (r[0] - 1) + " are on no device; the ranges"
-                        + " must cover 0-" + (layers - 1) + " in order, e.g. " + example(layers, devices));
+                throw new UsageError("--layer-ranges: " + missing(next, r[0] - 1) + "; the ranges must cover 0-"
+                        + (layers - 1) + " in order, e.g. " + example(layers, devices));
             }
             if (r[0] < next) {
                 throw new UsageError("--layer-ranges: layer " + r[0] + " is on two devices; the ranges must cover 0-"
@@ -236,10 +236,14 @@ public final class Planner {
             next = r[1] + 1;
         }
         if (next < layers) {
-            throw new UsageError("--layer-ranges: layers " + next + "-" + (layers - 1) + " are on no device; the ranges"
-                    + " must cover 0-" + (layers - 1) + " in order, e.g. " + example(layers, devices));
+            throw new UsageError("--layer-ranges: " + missing(next, layers - 1) + "; the ranges must cover 0-"
+                    + (layers - 1) + " in order, e.g. " + example(layers, devices));
         }
         return ranges;
+    }
+
+    private static String missing(int from, int to) {
+        return from == to ? "layer " + from + " is on no device" : "layers " + from + "-" + to + " are on no device";
     }
 
     private static String example(int layers, int devices) {

@@ -1,0 +1,306 @@
+package landscape.extract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import landscape.core.Json;
+import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
+import landscape.core.format.Checkpoint;
+import landscape.core.format.DType;
+import landscape.extract.model.ModelConfig;
+import landscape.extract.model.Placement;
+import landscape.extract.placement.DeviceSpec;
+import landscape.extract.placement.MemoryModel;
+import landscape.extract.placement.Plan;
+import landscape.extract.placement.PlacementOptions;
+import landscape.extract.placement.Planner;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The planner on the real configurations of the paper's large models (make-model's presets: the config.json files
+ * published with Llama-3-8B, Llama-3-70B, Llama-2-70B and Mistral-7B), each written as a header-only checkpoint
+ * (make-model --empty: the safetensors headers with the published shapes, the data sparse zeros) sharded as on the
+ * hub. Device memory is given, as when planning a GPU job from a login node.
+ */
+class PlannerTest {
+    static final long GIB = 1L << 30;
+
+    @TempDir
+    static Path models;
+
+    static Path llama3_8b;
+    static Path llama3_70b;
+    static Path llama2_70b;
+    static Path mistral7b;
+
+    @BeforeAll
+    static void writeHeaderOnlyCheckpoints() {
+        llama3_8b = empty("llama-3-8b", DType.BF16, 4);
+        llama3_70b = empty("llama-3-70b", DType.BF16, 30);
+        llama2_70b = empty("llama-2-70b", DType.F16, 15);
+        mistral7b = empty("mistral-7b", DType.BF16, 2);
+    }
+
+    static Path empty(String preset, DType dtype, int shards) {
+        Path dir = models.resolve(preset);
+        ModelWriter.write(dir, ModelWriter.preset(preset), dtype, 0, shards, true);
+        return dir;
+    }
+
+    static List<DeviceSpec> gpus(int n) {
+        List<DeviceSpec> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new DeviceSpec("gpu:" + i, true, i));
+        }
+        return out;
+    }
+
+    static Plan plan(Path model, String dtype, List<DeviceSpec> devices, String memory, String placement,
+                     String ranges) {
+        ModelConfig c = ModelConfig.read(model);
+        try (Checkpoint ckpt = Checkpoint.open(model)) {
+            landscape.extract.model.WeightLoader.validate(ckpt, c);
+        }
+        DataType type = dtype.equals("f16") ? DataType.FLOAT16 : DataType.FLOAT32;
+        PlacementOptions po = new PlacementOptions(null, placement, ranges, memory, null, null);
+        return po.plan(new MemoryModel(c, type), type, devices, new Planner.Workload(4096, 4096, 128), false);
+    }
+
+    @Test
+    void thePresetsAreThePublishedConfigurations() {
+        ModelConfig l8 = ModelConfig.read(llama3_8b);
+        assertEquals(List.of(128256, 4096, 14336, 32, 32, 8, 128), List.of(l8.vocabSize(), l8.hiddenSize(),
+                l8.intermediateSize(), l8.numLayers(), l8.numHeads(), l8.numKvHeads(), l8.headDim()));
+        assertEquals(500000.0, l8.rope().theta());
+        ModelConfig l70 = ModelConfig.read(llama3_70b);
+        assertEquals(List.of(128256, 8192, 28672, 80, 64, 8), List.of(l70.vocabSize(), l70.hiddenSize(),
+                l70.intermediateSize(), l70.numLayers(), l70.numHeads(), l70.numKvHeads()));
+        ModelConfig l2 = ModelConfig.read(llama2_70b);
+        assertEquals(List.of(32000, 8192, 28672, 80, 64, 8, 4096), List.of(l2.vocabSize(), l2.hiddenSize(),
+                l2.intermediateSize(), l2.numLayers(), l2.numHeads(), l2.numKvHeads(), l2.maxPositionEmbeddings()));
+        assertEquals(10000.0, l2.rope().theta());
+        ModelConfig m = ModelConfig.read(mistral7b);
+        assertEquals("MistralForCausalLM", m.architecture());
+        assertEquals(4096, m.window(0));
+        ModelConfig l31 = ModelConfig.read(empty("llama-3.1-8b", DType.BF16, 4));
+        assertEquals("llama3", l31.rope().type());
+        assertEquals(8.0, l31.rope().factor());
+    }
+
+    /**
+     * The weights' bytes equal the published checkpoints' total_size (model.safetensors.index.json on the hub):
+     * 16060522496 (Llama-3-8B, bf16), 141107412992 (Llama-3-70B, bf16), 14483464192 (Mistral-7B, bf16); Llama-2-70B
+     * has 68,976,648,192 parameters (f16: 137953296384 bytes).
+     */
+    @Test
+    void weightBytesAreThePublishedCheckpointSizes() throws Exception {
+        assertEquals(16060522496L, totalSize(llama3_8b));
+        assertEquals(141107412992L, totalSize(llama3_70b));
+        assertEquals(14483464192L, totalSize(mistral7b));
+        assertEquals(137953296384L, totalSize(llama2_70b));
+        assertEquals(141107412992L, plan(llama3_70b, "f16", gpus(2), "80G", null, null).totalWeights());
+        assertEquals(2 * 16060522496L, plan(llama3_8b, "f32", List.of(new DeviceSpec("cpu", false, 0)), "64G", null,
+                null).totalWeights());
+        // header only: the 141 GB of shards take no space
+        long onDisk = 0;
+        try (Stream<Path> files = Files.list(llama3_70b)) {
+            for (Path f : files.toList()) {
+                onDisk += ((Number) Files.getAttribute(f, "unix:blocks", java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                        .longValue() * 512;
+            }
+        } catch (UnsupportedOperationException | IllegalArgumentException notUnix) {
+            return;
+        }
+        assertTrue(onDisk < 64L << 20, "sparse shards, " + onDisk + " bytes on disk");
+    }
+
+    static long totalSize(Path model) throws Exception {
+        return Json.MAPPER.readTree(model.resolve(Checkpoint.INDEX).toFile()).get("metadata").get("total_size")
+                .asLong();
+    }
+
+    @Test
+    void llama3_70bInF16FitsTwoAndFour80GbGpusResident() {
+        Plan two = plan(llama3_70b, "f16", gpus(2), "80G", null, null);
+        assertEquals(Placement.Mode.RESIDENT, two.placement().mode());
+        assertEquals("0-39,40-79", two.rangesText());
+        assertTrue(two.fits());
+        for (Planner.Use u : two.uses()) {
+            assertTrue(u.total() <= 80 * GIB && u.total() > 60 * GIB, u.toString());
+        }
+        assertTrue(two.uses().get(0).embedding() && !two.uses().get(0).lmHead());
+        assertTrue(two.uses().get(1).lmHead() && !two.uses().get(1).embedding());
+        Plan four = plan(llama3_70b, "f16", gpus(4), "80G", null, null);
+        assertEquals(Placement.Mode.RESIDENT, four.placement().mode());
+        assertEquals(4, four.gpus());
+        assertEquals("0-19,20-39,40-59,60-79", four.rangesText());
+        Plan llama2 = plan(llama2_70b, "f16", gpus(2), "80G", null, null);
+        assertEquals(Placement.Mode.RESIDENT, llama2.placement().mode());
+    }
+
+    @Test
+    void llama3_70bInF16OnOne80GbGpuStreams() {
+        Plan one = plan(llama3_70b, "f16", gpus(1), "80G", null, null);
+        assertEquals(Placement.Mode.STREAM, one.placement().mode());
+        Planner.Use u = one.uses().get(0);
+        // two layers of 1.6 GiB in f16, the final norm and one 256 MiB block of the lm_head
+        assertTrue(u.weights() < 4 * GIB, u.toString());
+        assertTrue(u.total() <= 80 * GIB);
+        assertEquals(4 * GIB, one.passBytes());
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> plan(llama3_70b, "f16", gpus(1), "80G", "resident", null));
+        assertTrue(e.getMessage().contains("gpu:0 (resident, layers 0-79) needs 136."), e.getMessage());
+        assertTrue(e.getMessage().contains("would fit: --placement stream"), e.getMessage());
+        assertTrue(e.getMessage().contains("2 device(s) of 80.0 GiB resident"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    /** Llama-3-8B stored in bf16 does not fit this 24 GB machine in f32 resident; streamed it takes a few GiB. */
+    @Test
+    void llama3_8bInF32OnA24GbHostStreams() {
+        Plan p = plan(llama3_8b, "f32", List.of(new DeviceSpec("cpu", false, 0)), "20G", null, null);
+        assertEquals(Placement.Mode.STREAM, p.placement().mode());
+        assertTrue(p.maxTotal() < 12 * GIB, p.table());
+        Plan mistral = plan(mistral7b, "f32", List.of(new DeviceSpec("cpu", false, 0)), "20G", null, null);
+        assertEquals(Placement.Mode.STREAM, mistral.placement().mode());
+    }
+
+    @Test
+    void impossiblePlacementsAreRefusedWithWhatWouldFit() {
+        // more memory than all devices have: even streamed, 70B needs more than 2 GiB
+        LandscapeException small = assertThrows(LandscapeException.class,
+                () -> plan(llama3_70b, "f16", gpus(2), "2G", null, null));
+        assertTrue(small.getMessage().startsWith("the model does not fit: gpu:0 (stream, layers 0-39) needs"),
+                small.getMessage());
+        assertTrue(small.getMessage().contains("would fit: "), small.getMessage());
+        // 40 GB cards: resident needs four
+        LandscapeException forty = assertThrows(LandscapeException.class,
+                () -> plan(llama3_70b, "f16", gpus(2), "40G", "resident", null));
+        assertTrue(forty.getMessage().contains("4 device(s) of 40.0 GiB resident"), forty.getMessage());
+        // a layer range that leaves layers out, overlaps, or does not match the devices
+        UsageError gap = assertThrows(UsageError.class, () -> plan(llama3_70b, "f16", gpus(2), "80G", null,
+                "0-39,42-79"));
+        assertEquals("--layer-ranges: layers 40-41 are on no device; the ranges must cover 0-79 in order, e.g."
+                + " 0-39,40-79", gap.getMessage());
+        UsageError tail = assertThrows(UsageError.class, () -> plan(llama3_70b, "f16", gpus(2), "80G", null,
+                "0-39,40-70"));
+        assertTrue(tail.getMessage().startsWith("--layer-ranges: layers 71-79 are on no device"), tail.getMessage());
+        UsageError overlap = assertThrows(UsageError.class, () -> plan(llama3_70b, "f16", gpus(2), "80G", null,
+                "0-40,40-79"));
+        assertTrue(overlap.getMessage().startsWith("--layer-ranges: layer 40 is on two devices"), overlap.getMessage());
+        assertThrows(UsageError.class, () -> plan(llama3_70b, "f16", gpus(2), "80G", null, "0-79"));
+        // a given range that does not fit, when the planner's would
+        LandscapeException lopsided = assertThrows(LandscapeException.class, () -> plan(llama3_70b, "f16", gpus(2),
+                "80G", "resident", "0-59,60-79"));
+        assertTrue(lopsided.getMessage().contains("the planner's layer ranges (0-39,40-79)"), lopsided.getMessage());
+    }
+
+    @Test
+    void aGpuThatDoesNotExistIsRefusedWhenMemoryIsMeasured() {
+        int seen = landscape.extract.placement.Devices.gpuCount();
+        LandscapeException e = assertThrows(LandscapeException.class, () -> new PlacementOptions("gpu:" + seen, null,
+                null, null, null, null).plan(new MemoryModel(ModelConfig.read(mistral7b), DataType.FLOAT16),
+                DataType.FLOAT16, List.of(new DeviceSpec("gpu:" + seen, true, seen)),
+                new Planner.Workload(4096, 4096, 128), false));
+        assertTrue(e.getMessage().startsWith("--devices: gpu:" + seen + " does not exist (PyTorch sees " + seen + " GPU"),
+                e.getMessage());
+    }
+
+    /** Two CPU "devices" share the host: the layers are balanced and each has its own range. */
+    @Test
+    void cpuDevicesSplitTheLayers() {
+        List<DeviceSpec> cpus = DeviceSpec.parseList("--devices", "cpu:0,cpu:1");
+        Plan p = plan(mistral7b, "f32", cpus, "64G", "stream", null);
+        assertEquals("0-15,16-31", p.rangesText());
+        assertEquals(Placement.Mode.STREAM, p.placement().mode());
+        assertThrows(UsageError.class, () -> DeviceSpec.parseList("--devices", "cpu:0,gpu:1"));
+        assertThrows(UsageError.class, () -> DeviceSpec.parseList("--devices", "cpu:0,cpu:0"));
+        assertThrows(UsageError.class, () -> DeviceSpec.parseList("--devices", "tpu:0"));
+    }
+
+    @Test
+    void planCommandPrintsJsonForScriptsAndRefusesInOneLine() throws Exception {
+        String out = runCli(0, "plan", "--model", llama3_70b.toString(), "--devices", "gpu:0,gpu:1", "--device-memory",
+                "80G");
+        assertTrue(out.contains("gpu:0    0-39"), out);
+        JsonNode j = Json.MAPPER.readTree(runCli(0, "plan", "--model", llama3_70b.toString(), "--device", "gpu",
+                "--device-memory", "80G", "--json"));
+        assertEquals("stream", j.get("placement").asText());
+        assertEquals(1, j.get("gpus").asInt());
+        assertEquals("f16", j.get("dtype").asText());
+        assertEquals(2, j.get("fewest_devices").get("resident").asInt());
+        assertEquals(1, j.get("fewest_devices").get("stream").asInt());
+        assertEquals(141107412992L, j.get("weights_bytes").asLong());
+        assertEquals(80, j.get("model").get("layers").asInt());
+        String err = runCliErr(1, "plan", "--model", llama3_70b.toString(), "--device", "gpu", "--device-memory", "80G",
+                "--placement", "resident");
+        assertEquals(1, err.strip().lines().count(), err);
+        assertTrue(err.contains("would fit: --placement stream"), err);
+        String usage = runCliErr(2, "plan", "--model", llama3_70b.toString(), "--devices", "gpu:0,gpu:1",
+                "--device-memory", "80G", "--layer-ranges", "0-39,41-79");
+        assertTrue(usage.contains("layer 40 is on no device"), usage);
+    }
+
+    /** run refuses an impossible placement before reading a weight (nothing written, the checkpoint is headers). */
+    @Test
+    void runRefusesAnImpossiblePlacementBeforeReadingWeights() throws Exception {
+        Path prompts = GoldenCases.promptsFile(List.of("Hello"), models.resolve("p.jsonl"));
+        Path out = models.resolve("out");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.run(ExtractOptions.builder(
+                llama3_70b, out).prompts(prompts).placement(new PlacementOptions(null, "resident", null, "64G", null,
+                null)).build()));
+        assertTrue(e.getMessage().startsWith("the model does not fit: cpu (resident, layers 0-79) needs"),
+                e.getMessage());
+        assertFalse(Files.exists(out));
+        UsageError twoRanges = assertThrows(UsageError.class, () -> Extractor.run(ExtractOptions.builder(llama3_70b,
+                out).prompts(prompts).placement(new PlacementOptions("cpu:0,cpu:1", null, "0-10,12-79", "64G", null,
+                null)).build()));
+        assertTrue(twoRanges.getMessage().contains("layer 11 is on no device"), twoRanges.getMessage());
+        assertFalse(Files.exists(out));
+    }
+
+    static String runCli(int rc, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = ExtractMain.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        PrintStream old = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = cl.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(rc, code, err.toString());
+        return captured.toString(StandardCharsets.UTF_8) + out;
+    }
+
+    static String runCliErr(int rc, String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cl = ExtractMain.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(rc, cl.execute(args), err.toString());
+        return err.toString();
+    }
+}
