@@ -116,7 +116,7 @@ public final class Extractor {
     }
 
     /** Running out of memory, said with the budgets to lower. */
-    private static LandscapeException outOfMemory(ForwardException e, ExtractOptions o, Plan plan) {
+    static LandscapeException outOfMemory(ForwardException e, ExtractOptions o, Plan plan) {
         String passNow = plan.placement().mode() == Placement.Mode.STREAM
                 ? ", --pass-memory (now " + Sizes.option(plan.passBytes()) + ")" : "";
         long expected = plan.uses().stream().filter(u -> u.device().label().equals(e.device()))

@@ -277,6 +277,20 @@ class PlannerTest {
         assertFalse(Files.exists(out));
     }
 
+    /** Running out of memory names the device, the work and the budgets to lower, with their current values. */
+    @Test
+    void outOfMemorySaysWhichBudgetToLower() {
+        Plan p = plan(llama3_70b, "f16", gpus(1), "80G", null, null);
+        ExtractOptions o = ExtractOptions.builder(llama3_70b, models.resolve("o")).prompts(models.resolve("p.jsonl"))
+                .batchTokens(4096).build();
+        LandscapeException e = Extractor.outOfMemory(new landscape.extract.model.ForwardException("gpu:0", 12, 2,
+                2048, 3, 12000, new ai.djl.engine.EngineException("CUDA out of memory")), o, p);
+        assertEquals("out of memory on gpu:0 at layer 12 (largest batch 2 x 2048 tokens, pass of 12000 padded tokens;"
+                + " the plan expected " + landscape.extract.placement.Sizes.format(p.maxTotal()) + " of 80.0 GiB):"
+                + " lower --batch-tokens (now 4096), --pass-memory (now 4G) or --attention-memory (now 1G), or give"
+                + " --device-memory below what the device has free", e.getMessage());
+    }
+
     static String runCli(int rc, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -14,7 +14,8 @@ public final class ForwardException extends RuntimeException {
     private final int batches;
     private final long passTokens;
 
-    ForwardException(String device, int layer, int rows, int length, int batches, long passTokens, Throwable cause) {
+    public ForwardException(String device, int layer, int rows, int length, int batches, long passTokens,
+                            Throwable cause) {
         super("forward pass failed on " + device + " at layer " + layer + " (largest batch " + rows + " x " + length
                 + " tokens, pass of " + batches + " batch(es), " + passTokens + " padded tokens): "
                 + firstLine(cause), cause);
