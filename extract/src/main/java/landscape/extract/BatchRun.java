@@ -23,6 +23,7 @@ import landscape.extract.data.PromptTemplate;
 import landscape.extract.model.BatchInput;
 import landscape.extract.model.DecoderModel;
 import landscape.extract.model.ModelSink;
+import landscape.extract.model.Placement;
 import landscape.extract.model.ModelConfig;
 
 /**
@@ -34,7 +35,8 @@ import landscape.extract.model.ModelConfig;
  */
 final class BatchRun {
     /** What the run did: tokens, padded tokens, batches, seconds in forward passes, and the accuracy. */
-    record Outcome(long tokens, long paddedTokens, int batches, double forwardSeconds, Manifest.Accuracy accuracy) {
+    record Outcome(long tokens, long paddedTokens, int batches, int passes, double forwardSeconds,
+                   Manifest.Accuracy accuracy) {
     }
 
     private final DecoderModel model;
@@ -120,7 +122,7 @@ final class BatchRun {
                 w.commit();
             }
             SamplesCsv.write(dir.resolve(RepresentationDir.SAMPLES), Arrays.asList(samples));
-            return new Outcome(tokens, padded, plan.size(), forward, accuracy.result());
+            return new Outcome(tokens, padded, plan.size(), passes.size(), forward, accuracy.result());
         } finally {
             for (Safetensors.Writer w : writers.values()) {
                 w.close();
@@ -128,14 +130,18 @@ final class BatchRun {
         }
     }
 
-    /** Consecutive batches grouped while their residual streams fit {@code passBytes} (at least one batch each). */
+    /**
+     * Streamed weights: consecutive batches grouped while their residual streams fit {@code passBytes} (at least one
+     * batch each). Resident weights: one batch per pass (batch after batch, as without placement).
+     */
     private List<List<BatchInput>> passes(List<BatchPlan.Batch> plan, long passBytes, long bytesPerToken) {
+        boolean resident = model.placement().mode() == Placement.Mode.RESIDENT;
         List<List<BatchInput>> out = new ArrayList<>();
         List<BatchInput> current = new ArrayList<>();
         long bytes = 0;
         for (BatchPlan.Batch batch : plan) {
             long b = batch.paddedTokens() * bytesPerToken;
-            if (!current.isEmpty() && bytes + b > passBytes) {
+            if (!current.isEmpty() && (resident || bytes + b > passBytes)) {
                 out.add(current);
                 current = new ArrayList<>();
                 bytes = 0;

@@ -31,8 +31,15 @@ import landscape.extract.placement.Sizes;
  */
 public final class Extractor {
     /** Timings of a run (seconds) and token counts; {@code forwardSeconds} covers the forward passes only. */
-    public record Stats(int rows, long tokens, long paddedTokens, int batches, double loadSeconds,
-                        double forwardSeconds, double totalSeconds) {
+    /**
+     * Timings of a run (seconds) and token counts; {@code forwardSeconds} covers the forward passes only (streamed
+     * weights read meanwhile), {@code passes} the groups of batches taken through the model layer by layer,
+     * {@code streamReadSeconds} the time the loader threads spent reading streamed layers (overlapped with computing)
+     * and {@code streamWaitSeconds} the time computing waited for them (0 with resident weights).
+     */
+    public record Stats(int rows, long tokens, long paddedTokens, int batches, int passes, double loadSeconds,
+                        double forwardSeconds, double streamReadSeconds, double streamWaitSeconds,
+                        double totalSeconds) {
     }
 
     /** The finished run: where it is, its manifest, its timings and the placement it ran with. */
@@ -85,8 +92,10 @@ public final class Extractor {
                     RepresentationDir.writeManifest(staging, m);
                     RepresentationDir.commit(staging, o.out());
                     committed = true;
-                    Stats stats = new Stats(items.size(), done.tokens(), done.paddedTokens(), done.batches(), load,
-                            done.forwardSeconds(), (System.nanoTime() - t0) / 1e9);
+                    double[] streamed = model.streamSeconds();
+                    Stats stats = new Stats(items.size(), done.tokens(), done.paddedTokens(), done.batches(),
+                            done.passes(), load, done.forwardSeconds(), streamed[0], streamed[1],
+                            (System.nanoTime() - t0) / 1e9);
                     return new Result(o.out(), m, stats, plan);
                 }
             } finally {

@@ -87,6 +87,12 @@ class PlacementTest {
         assertEquals(2, two.plan().placement().slots().size());
         assertEquals(Placement.Mode.STREAM, twoStream.plan().placement().mode());
         assertTrue(plain.stats().batches() > 2, "several batches");
+        // resident: a pass is a batch; streamed: every batch in one pass (default budget) or one each (1K)
+        assertEquals(plain.stats().batches(), plain.stats().passes());
+        assertEquals(1, stream.stats().passes());
+        assertEquals(twoStream.stats().batches(), twoStream.stats().passes());
+        assertTrue(stream.stats().streamReadSeconds() > 0);
+        assertEquals(0.0, plain.stats().streamReadSeconds());
         double s = assertSame("stream", plain, stream);
         double t = assertSame("two devices", plain, two);
         double ts = assertSame("two devices streamed", plain, twoStream);
