@@ -52,7 +52,7 @@ public final class StreamBenchmark {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "run" -> run(Path.of(args[1]), lengths(args[2]), args.length > 3 ? Long.parseLong(args[3]) : 4096,
-                    args.length > 4 ? args[4] : "stream");
+                    args.length > 4 ? args[4] : "stream", args.length > 5 ? args[5] : "cpu");
             case "attention" -> attention(args[1], Integer.parseInt(args[2]), args.length > 3 ? args[3] : null);
             case "load" -> load(Path.of(args[1]));
             default -> throw new IllegalArgumentException("mode: run, attention or load");
@@ -63,7 +63,8 @@ public final class StreamBenchmark {
         return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
-    static void run(Path model, int[] lengths, long budget, String placement) throws IOException {
+    static void run(Path model, int[] lengths, long budget, String placement, String device) throws IOException {
+        boolean gpu = !device.equals("cpu");
         ModelConfig c = ModelConfig.read(model);
         Path work = Files.createTempDirectory("landscape-stream-bench");
         Path prompts = work.resolve("prompts.jsonl");
@@ -78,28 +79,28 @@ public final class StreamBenchmark {
         }
         Files.write(prompts, lines);
         System.out.printf(Locale.ROOT, "model %s: hidden %d, %d layers, %d/%d heads, intermediate %d, vocab %d;"
-                        + " prompts of %s tokens (%d in all), batch budget %d, placement %s; model FLOPs %.4g%n", model,
-                c.hiddenSize(), c.numLayers(), c.numHeads(), c.numKvHeads(), c.intermediateSize(), c.vocabSize(),
-                Arrays.toString(lengths), tokens, budget, placement, flops);
+                        + " prompts of %s tokens (%d in all), batch budget %d, placement %s on %s; model FLOPs %.4g%n",
+                model, c.hiddenSize(), c.numLayers(), c.numHeads(), c.numKvHeads(), c.intermediateSize(),
+                c.vocabSize(), Arrays.toString(lengths), tokens, budget, placement, device, flops);
         System.out.printf(Locale.ROOT, "host: %d cores, MemAvailable %s, load average %s%n",
                 Runtime.getRuntime().availableProcessors(), Sizes.format(Devices.hostAvailable()), loadAverage());
 
-        double before = ExtractBenchmark.matmulPeak();
+        double before = gpu ? gpuMatmul() : ExtractBenchmark.matmulPeak();
         double beforeCpu = ExtractBenchmark.lastMatmulPerCpuSecond;
-        System.out.printf(Locale.ROOT, "matmul 2048^3 before: %.1f GFLOP/s (%.1f per CPU-second)%n", before / 1e9,
-                beforeCpu / 1e9);
+        System.out.printf(Locale.ROOT, "matmul %s before: %.1f GFLOP/s (%.1f per CPU-second)%n", gpu ? "8192^3 f16"
+                : "2048^3 f32", before / 1e9, beforeCpu / 1e9);
         long c0 = ExtractBenchmark.cpuNanos();
         ExtractOptions o = ExtractOptions.builder(model, work.resolve("out")).prompts(prompts).batchTokens(budget)
-                .placement(new PlacementOptions(null, placement, null, null, null, null)).build();
+                .device(device).placement(new PlacementOptions(null, placement, null, null, null, null)).build();
         Extractor.Result r = Extractor.run(o);
         double cpuSeconds = (ExtractBenchmark.cpuNanos() - c0) / 1e9;
         long hwm = ExtractBenchmark.statusKb("VmHWM") * 1024;
         Extractor.Stats s = r.stats();
         System.out.printf(Locale.ROOT, "load average after the run: %s%n", loadAverage());
-        double after = ExtractBenchmark.matmulPeak();
+        double after = gpu ? gpuMatmul() : ExtractBenchmark.matmulPeak();
         double afterCpu = ExtractBenchmark.lastMatmulPerCpuSecond;
-        System.out.printf(Locale.ROOT, "matmul 2048^3 after: %.1f GFLOP/s (%.1f per CPU-second)%n", after / 1e9,
-                afterCpu / 1e9);
+        System.out.printf(Locale.ROOT, "matmul %s after: %.1f GFLOP/s (%.1f per CPU-second)%n", gpu ? "8192^3 f16"
+                : "2048^3 f32", after / 1e9, afterCpu / 1e9);
         System.out.print(r.plan().table());
         System.out.printf(Locale.ROOT, "run: %d prompts, %d tokens (%d padded), %d batches in %d pass(es); load %.1f s"
                         + " (config, tokenizer, plan; no weights), forward %.1f s, total %.1f s%n", s.rows(), s.tokens(),
@@ -117,6 +118,28 @@ public final class StreamBenchmark {
         System.out.printf(Locale.ROOT, "peak RSS (VmHWM) %s; the weights in f32 would be %s%n", Sizes.format(hwm),
                 Sizes.format(new MemoryModel(c, DataType.FLOAT32).totalWeights()));
         landscape.core.run.RepresentationDir.deleteTree(work);
+    }
+
+    /** An 8192^3 f16 matmul on the GPU (10 after 3 warm-ups), FLOP/s; the per-CPU-second figure is left at 0. */
+    static double gpuMatmul() {
+        ExtractBenchmark.lastMatmulPerCpuSecond = 0;
+        try (NDManager m = NDManager.newBaseManager(Device.gpu(), "PyTorch")) {
+            NDArray a = m.randomNormal(new Shape(8192, 8192), DataType.FLOAT32).toType(DataType.FLOAT16, false);
+            NDArray b = m.randomNormal(new Shape(8192, 8192), DataType.FLOAT32).toType(DataType.FLOAT16, false);
+            for (int i = 0; i < 3; i++) {
+                a.matMul(b).close();
+            }
+            long t0 = System.nanoTime();
+            NDArray last = null;
+            for (int i = 0; i < 10; i++) {
+                if (last != null) {
+                    last.close();
+                }
+                last = a.matMul(b);
+            }
+            last.get(0, 0).toFloatArray(); // waits for the queue
+            return 10 * 2.0 * 8192 * 8192 * 8192 / ((System.nanoTime() - t0) / 1e9);
+        }
     }
 
     /** One attention block at T tokens with the shapes of a preset, random weights; VmHWM reset just before. */

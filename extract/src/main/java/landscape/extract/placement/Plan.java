@@ -43,7 +43,7 @@ public record Plan(Placement placement, long passBytes, List<Planner.Use> uses, 
     /** The table {@code plan} prints (the model line comes from the caller). */
     public String table() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "placement %s, compute %s, batch tokens %d (longest prompt %d),"
+        sb.append(String.format(Locale.ROOT, "placement %s, compute %s, batches of up to %d tokens (longest prompt %d),"
                         + " attention block <= %s, pass residual streams %s%n", placement.mode().label(),
                 type == DataType.FLOAT16 ? "f16" : "f32", workload.batchTokens(), workload.maxLength(),
                 Sizes.format(placement.attentionBytes()), Sizes.format(passBytes)));
