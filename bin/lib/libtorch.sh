@@ -74,7 +74,7 @@ libtorch_probe() {
     LT_LAYOUT=pip
     LT_VERSION=$(sed -n "s/^__version__ *= *['\"]\([^'\"]*\)['\"].*/\1/p" "$LT_ROOT/version.py" | head -n 1)
     LT_VERSION_FROM=version.py
-    LT_CUDA_VERSION=$(sed -n "s/^cuda\(: *[A-Za-z_.\[\]]*\)\? *= *['\"]\([0-9.]*\)['\"].*/\2/p" "$LT_ROOT/version.py" | head -n 1)
+    LT_CUDA_VERSION=$(sed -n "s/^cuda *\(:[^=]*\)\{0,1\}= *['\"]\([0-9.]*\)['\"].*/\2/p" "$LT_ROOT/version.py" | head -n 1)
   elif [[ -f $LT_ROOT/build-version ]]; then
     LT_LAYOUT=zip
     LT_VERSION=$(head -n 1 "$LT_ROOT/build-version" | tr -d '[:space:]')
@@ -204,7 +204,8 @@ _lt_link_folder() {
   fi
   mkdir -p "$base" || return 1
   local tmp f name
-  tmp=$(mktemp -d "$base/.tmp.XXXXXX") || return 1
+  tmp="$base/.tmp.$$.$RANDOM"   # mkdir, not mktemp: the usual permissions, so a shared DJL cache stays usable
+  mkdir "$tmp" || return 1
   mkdir "$tmp/lib"
   if [[ $LT_OWNED == 1 ]]; then
     for f in "$LT_LIBDIR"/*; do

@@ -206,6 +206,47 @@ class LibtorchLauncherTest {
     }
 
     @Test
+    void aPipCudaTorch271TakesTheJarsCu128JniAndTheWheelsCudaLibraries() throws Exception {
+        // a pip wheel's layout: site-packages/torch/{version.py,lib/} and site-packages/nvidia/*/lib
+        Path site = tmp.resolve("site-packages");
+        Path torch = pipTorch(site, "2.7.1+cu126", "12.6");
+        Path cudart = Files.createDirectories(site.resolve("nvidia/cuda_runtime/lib")).resolve("libcudart.so.12");
+        Files.writeString(cudart, "");
+        Files.createDirectories(site.resolve("nvidia/cublas/lib"));
+        Map<String, String> env = new HashMap<>(fakeJava());
+        env.put("DJL_CACHE_DIR", tmp.resolve("djl-cache-pip").toString());
+        env.put("LD_LIBRARY_PATH", "/opt/before");
+        Run r = stage("extract", env, "--libtorch", torch.toString(), "--version");
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("ENV PYTORCH_VERSION=2.7.1\n"), r.output);
+        assertTrue(r.output.contains("ENV PYTORCH_FLAVOR=cu128\n"), r.output);
+        assertTrue(r.output.contains("libtorch 2.7.1+cu126 (cu126, cxx11 ABI, version from version.py)"), r.output);
+        String ld = r.output.lines().filter(l -> l.startsWith("ENV LD_LIBRARY_PATH=")).findFirst().orElseThrow()
+                .substring("ENV LD_LIBRARY_PATH=".length());
+        List<String> dirs = List.of(ld.split(":"));
+        assertTrue(dirs.contains(torch.resolve("lib").toRealPath().toString()), ld);
+        assertTrue(dirs.contains(site.resolve("nvidia/cublas/lib").toRealPath().toString()), ld);
+        assertTrue(dirs.contains(site.resolve("nvidia/cuda_runtime/lib").toRealPath().toString()), ld);
+        assertEquals("/opt/before", dirs.get(dirs.size() - 1), ld);
+        Path cudartLink = Path.of(dirs.get(0)).resolve("libcudart.so");
+        assertEquals(cudart.toRealPath(), cudartLink.toRealPath(), ld);
+    }
+
+    @Test
+    void anotherPipCudaTorchNeedsABuiltJniAndIsToldWhereItGoes() throws Exception {
+        // no local version suffix: the CUDA version comes from version.py's `cuda: Optional[str] = '13.0'`
+        Path torch = pipTorch(tmp.resolve("site-packages-211"), "2.11.0", "13.0");
+        Map<String, String> env = new HashMap<>(fakeJava());
+        env.put("LANDSCAPE_JNI_DIR", tmp.resolve("jnis-211").toString());
+        Run r = stage("extract", env, "--libtorch", torch.toString(), "--version");
+        assertEquals(1, r.exit, r.output);
+        assertOneLine(r.output, "landscape-extract: --libtorch " + torch.toRealPath()
+                + ": torch 2.11.0 (CUDA (cu130), cxx11 ABI) found, but no DJL " + djlVersion + " JNI for it");
+        assertTrue(r.output.contains(tmp.resolve("jnis-211") + "/djl-" + djlVersion
+                + "/torch-2.11.0-cu130-cxx11/libdjl_torch.so"), r.output);
+    }
+
+    @Test
     void thePlotLauncherSetsNothingForDjl() throws Exception {
         Map<String, String> env = new HashMap<>(fakeJava());
         env.put("HOME", Files.createDirectories(tmp.resolve("plot-home")).toString());
@@ -264,7 +305,8 @@ class LibtorchLauncherTest {
         if (!Files.exists(java)) {
             Files.createDirectories(bin);
             StringBuilder sh = new StringBuilder("#!/bin/sh\n");
-            for (String v : List.of("DJL_CACHE_DIR", "PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR")) {
+            for (String v : List.of("DJL_CACHE_DIR", "PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR",
+                    "LD_LIBRARY_PATH")) {
                 sh.append("printf 'ENV %s=%s\\n' ").append(v).append(" \"${").append(v).append("-<unset>}\"\n");
             }
             sh.append("for a in \"$@\"; do printf 'ARG %s\\n' \"$a\"; done\n");
@@ -296,6 +338,20 @@ class LibtorchLauncherTest {
         Matcher m = Pattern.compile("links in (\\S+)").matcher(output);
         assertTrue(m.find(), output);
         return Path.of(m.group(1));
+    }
+
+    /** A pip wheel's torch/ folder (version.py as pip writes it) with the CPU libraries and a CUDA marker library. */
+    private static Path pipTorch(Path site, String version, String cuda) throws IOException {
+        Path torch = site.resolve("torch");
+        Path lib = Files.createDirectories(torch.resolve("lib"));
+        Files.copy(libtorch.resolve("lib/libtorch.so"), lib.resolve("libtorch.so"));
+        Files.copy(libtorch.resolve("lib/libc10.so"), lib.resolve("libc10.so"));
+        Files.writeString(lib.resolve("libtorch_cuda.so"), "");
+        Files.writeString(torch.resolve("version.py"), "from typing import Optional\n\n"
+                + "__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip', 'xpu']\n"
+                + "__version__ = '" + version + "'\ndebug = False\ncuda: Optional[str] = '" + cuda + "'\n"
+                + "git_version = '0123456789abcdef'\nhip: Optional[str] = None\nxpu: Optional[str] = None\n");
+        return torch;
     }
 
     private static String libtorchVersion() throws IOException {
