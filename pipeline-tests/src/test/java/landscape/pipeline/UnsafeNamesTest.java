@@ -88,8 +88,9 @@ class UnsafeNamesTest {
 
     /**
      * A sheet gives safe names to model folders with unsafe names (and one folder whose name is safe and contains
-     * {@code ..} is named by its folder), and the dataset folder's name is unsafe: the real run succeeds, every
-     * model is extracted from exactly its folder, and everything lands inside --outdir.
+     * {@code ..} is named by its folder), and the names of the dataset folder and of the mask file are unsafe: the
+     * real run succeeds, every model is extracted from exactly its folder, the mask is applied, and everything
+     * lands inside --outdir.
      */
     @Test
     void unsafeFolderNamesBehindSafeNamesRunAndPublishInsideOutdir() throws IOException {
@@ -109,11 +110,13 @@ class UnsafeNamesTest {
         Files.writeString(dir.resolve("models.csv"), sheet.toString());
         Path dataset = copyTree(PipelineRun.root().resolve("assets/test-data/mmlu-mini"),
                 dir.resolve("data/mmlu $(touch PWNED-dataset) `touch PWNED-dataset2`"));
+        Path mask = indexMask(dir.resolve("data/mask $(touch PWNED-mask) `touch PWNED-mask2`.npy"), 0, 24, 20);
         Set<String> before = topLevel(dir);
 
         PipelineRun.Result run = PipelineRun.run(dir, "unsafe", Map.of(),
                 "-profile", "test", "--tiny_model", "false", "--models", dir.resolve("models.csv").toString(),
-                "--dataset", dataset.toString(), "--shots", "0", "--limit", "24", "--layers", "1");
+                "--dataset", dataset.toString(), "--shots", "0", "--limit", "24", "--layers", "1",
+                "--mask", mask.toString());
         run.assertSucceeded();
         assertNoPwned(run);
 
@@ -126,6 +129,10 @@ class UnsafeNamesTest {
                     "the model was read from exactly its folder");
             assertTrue(Files.isRegularFile(run.outdir().resolve("statistics/pretrained/" + e.getKey() + "/summary-"
                     + e.getKey() + "-0shot.json")), "summary of " + e.getKey());
+            JsonNode stats = Json.MAPPER.readTree(run.outdir().resolve("statistics/pretrained/" + e.getKey()
+                    + "/0shot/l1.json").toFile());
+            assertEquals(20, stats.get("n_points").asInt(), "the mask (20 of 24 rows) was applied");
+            assertEquals(mask.toRealPath().toString(), stats.get("params").get("mask").asText(), "the mask's path");
         }
         assertTrue(Files.isRegularFile(run.outdir().resolve("figures/report.html")), "the report");
 
@@ -174,6 +181,22 @@ class UnsafeNamesTest {
             Files.copy(golden.resolve(f), dir.resolve(f));
         }
         return dir;
+    }
+
+    /** A NumPy .npy of int64 row indices: the first {@code count} of {@code from, from+1, ...} below {@code to}. */
+    static Path indexMask(Path file, int from, int to, int count) throws IOException {
+        String header = "{'descr': '<i8', 'fortran_order': False, 'shape': (" + count + ",), }";
+        int pad = 64 - (10 + header.length() + 1) % 64;
+        header = header + " ".repeat(pad % 64) + "\n";
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + 8 * count)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length());
+        b.put(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (int i = 0; i < count && from + i < to; i++) {
+            b.putLong(from + i);
+        }
+        Files.createDirectories(file.getParent());
+        return Files.write(file, b.array());
     }
 
     static Path copyTree(Path from, Path to) throws IOException {
