@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
+import landscape.core.LandscapeVersion;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -42,6 +43,7 @@ class VersionTest {
     @Test
     void theBuildsVersionIsThePomsVersion() throws Exception {
         assertEquals(pomVersion(), System.getProperty("landscape.version"), "Maven's project.version");
+        assertEquals(pomVersion(), LandscapeVersion.get(), "the tools' version (core's filtered version.properties)");
     }
 
     @Test
