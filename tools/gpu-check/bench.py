@@ -296,15 +296,6 @@ def main():
         hf.save_pretrained(model, max_shard_size="5GB")
         for f in ("tokenizer.json", "tokenizer_config.json"):
             shutil.copy(os.path.join(a.tokenizer, f), model)
-        # transformers 5 writes rope_parameters only; the stage jars read the rope_theta / rope_scaling of
-        # transformers 4 (docs/BENCHMARKS.md): add them, same values
-        with open(os.path.join(model, "config.json")) as f:
-            c = json.load(f)
-        c.setdefault("rope_theta", 500000.0)
-        c.setdefault("rope_scaling", {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-                                      "original_max_position_embeddings": 8192, "rope_type": "llama3"})
-        with open(os.path.join(model, "config.json"), "w") as f:
-            json.dump(c, f, indent=1)
         res.put("save_s", round(time.time() - t, 1))
 
         m32 = hf.float()

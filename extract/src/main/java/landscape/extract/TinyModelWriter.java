@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 import landscape.core.format.DType;
 import landscape.core.format.Safetensors;
-import landscape.extract.model.LlamaConfig;
+import landscape.extract.model.ModelConfig;
 
 /**
  * Writes a random-weight Llama checkpoint in the Hugging Face layout: {@code config.json}, {@code model.safetensors},
@@ -38,15 +39,15 @@ public final class TinyModelWriter {
 
     public static void write(Path dir, Spec s, long seed) {
         if (s.vocab() < 262) {
-            throw new LandscapeException("--vocab: must be at least 262 (256 bytes, 4 merges, BOS, EOS)");
+            throw new UsageError("--vocab: must be at least 262 (256 bytes, 4 merges, BOS, EOS)");
         }
         if (s.heads() <= 0 || s.hidden() % s.heads() != 0 || s.kvHeads() <= 0 || s.heads() % s.kvHeads() != 0
                 || (s.hidden() / s.heads()) % 2 != 0) {
-            throw new LandscapeException("--hidden/--heads/--kv-heads: need hidden % heads == 0, heads % kv-heads == 0 "
+            throw new UsageError("--hidden/--heads/--kv-heads: need hidden % heads == 0, heads % kv-heads == 0 "
                     + "and an even head dim");
         }
         if (s.dtype() != DType.F32 && s.dtype() != DType.F16 && s.dtype() != DType.BF16) {
-            throw new LandscapeException("--weights-dtype: F32, F16 or BF16");
+            throw new UsageError("--weights-dtype: F32, F16 or BF16");
         }
         try {
             Files.createDirectories(dir);
@@ -76,7 +77,7 @@ public final class TinyModelWriter {
             default -> "float32";
         });
         Json.write(dir.resolve("config.json"), cfg);
-        LlamaConfig config = LlamaConfig.read(dir);
+        ModelConfig config = ModelConfig.read(dir);
         writeWeights(dir.resolve("model.safetensors"), config, s.dtype(), seed);
         Json.write(dir.resolve("tokenizer.json"), tokenizerJson());
         ObjectNode tc = Json.MAPPER.createObjectNode();
@@ -86,7 +87,7 @@ public final class TinyModelWriter {
         Json.write(dir.resolve("tokenizer_config.json"), tc);
     }
 
-    private static void writeWeights(Path file, LlamaConfig c, DType dtype, long seed) {
+    private static void writeWeights(Path file, ModelConfig c, DType dtype, long seed) {
         Map<String, long[]> shapes = c.expectedTensors();
         Map<String, Safetensors.Spec> specs = new LinkedHashMap<>();
         shapes.forEach((k, v) -> specs.put(k, new Safetensors.Spec(dtype, v)));

@@ -1,6 +1,7 @@
 package landscape.core.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import landscape.core.format.Npy;
 import landscape.core.format.Safetensors;
 import landscape.core.format.Tensor;
 import landscape.core.testing.Golden;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,9 +43,8 @@ class RepresentationScannerTest {
                     rows, dim, "f32", RepresentationDir.sha256(dir.resolve(name))));
         }
         SamplesCsv.write(dir.resolve(RepresentationDir.SAMPLES), List.of(new Sample(0, 0, "math", "A", "A", "A", 3)));
-        RepresentationDir.writeManifest(dir, new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo(model, "/m", "LlamaForCausalLM", n - 1, dim, 10, 1, 1, 4), null, "mmlu", "test",
-                shots, "mmlu-v1", null, null, "f32", rows, "2026-11-26T00:00:00Z", "0.1.0", null, points));
+        RepresentationDir.writeManifest(dir, ManifestBuilder.manifest().model(model).layers(n - 1).hidden(dim).vocab(10)
+                .heads(1, 1).intermediate(4).shots(shots).rows(rows).points(points).build());
         return dir;
     }
 
@@ -63,6 +64,23 @@ class RepresentationScannerTest {
         assertEquals(dir.toAbsolutePath().normalize(), p.run());
         assertEquals(dir.resolve("l1.npy").toAbsolutePath().normalize(), p.file());
         assertEquals("model.norm", pts.get(2).module());
+        assertEquals(RunType.PRETRAINED, p.type(), "no adapter in the manifest");
+    }
+
+    @Test
+    void typeIsFinetunedForAnAdapterInTheManifestOrTheFinetunedLayout() throws IOException {
+        Path dir = projectDir(tmp.resolve("ft/0shot"), "ft", 0, 2, 3, 2);
+        String manifest = Files.readString(dir.resolve(RepresentationDir.MANIFEST));
+        String withAdapter = manifest.replace("\"adapter\" : null", "\"adapter\" : \"/adapters/lora\"");
+        assertNotEquals(manifest, withAdapter, "the manifest now names an adapter");
+        Files.writeString(dir.resolve(RepresentationDir.MANIFEST), withAdapter);
+        assertEquals(RunType.FINETUNED, RepresentationScanner.scan(tmp, "ft/0shot").get(0).type());
+
+        Path ref = Files.createDirectories(tmp.resolve("layers/finetuned/test/llama-3-8b/0shot"));
+        for (String f : List.of("l5_target.pt", "statistics_target.pkl")) {
+            Files.copy(GOLDEN_FORMATS.resolve(f), ref.resolve(f));
+        }
+        assertEquals(RunType.FINETUNED, RepresentationScanner.scan(tmp, "layers").get(0).type());
     }
 
     @Test

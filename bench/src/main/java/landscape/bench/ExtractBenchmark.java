@@ -1,4 +1,4 @@
-package landscape.extract.bench;
+package landscape.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -11,17 +11,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import landscape.core.format.Checkpoint;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
-import landscape.core.format.Checkpoint;
-import landscape.extract.model.LlamaConfig;
-import landscape.extract.model.LlamaModel;
+import landscape.extract.model.DecoderModel;
+import landscape.extract.model.ModelConfig;
 
 /**
  * Extraction throughput on the CPU (not a test). Prepare the model once with
  * {@code landscape-extract make-tiny-model --out DIR --layers 8 --hidden 2048 --heads 16 --kv-heads 4
  * --intermediate 5632 --vocab 32000}, then run this class in a fresh JVM:
- * {@code ExtractBenchmark DIR [prompts=16] [tokens=512] [batchTokens=4096] [rounds=4]}. It measures a 2048^3 f32 matmul through DJL
+ * {@code java -cp bench/target/landscape-bench.jar landscape.bench.ExtractBenchmark DIR [prompts=16] [tokens=512]
+ * [batchTokens=4096] [rounds=4]} (docs/BENCHMARKS.md). It measures a 2048^3 f32 matmul through DJL
  * (the machine's GEMM peak, same process, same threads), runs a full extraction of N prompts of exactly T tokens
  * and prints end-to-end and forward-only tokens/s, the forward's model FLOP/s as a fraction of that peak, and peak
  * RSS (VmHWM) against the weight bytes.
@@ -36,7 +37,7 @@ public final class ExtractBenchmark {
         int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 512;
         long budget = args.length > 3 ? Long.parseLong(args[3]) : 4096;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 4;
-        LlamaConfig c = LlamaConfig.read(model);
+        ModelConfig c = ModelConfig.read(model);
         Path work = Files.createTempDirectory("landscape-bench");
         Path prompts = work.resolve("prompts.jsonl");
         Files.write(prompts, randomPrompts(n, tokens - 1, 7));
@@ -46,7 +47,7 @@ public final class ExtractBenchmark {
                 c.numHeads(), c.numKvHeads(), c.intermediateSize(), c.vocabSize(), tokens, budget, flopsPerPrompt);
 
         // 1. end to end: the extraction service, N prompts, all points written
-        ExtractOptions o = ExtractOptions.prompts(model, prompts, work.resolve("out")).withBatchTokens(budget);
+        ExtractOptions o = ExtractOptions.builder(model, work.resolve("out")).prompts(prompts).batchTokens(budget).build();
         Extractor.Result r = Extractor.run(o);
         Extractor.Stats s = r.stats();
         if (s.tokens() != (long) n * tokens) {
@@ -65,7 +66,7 @@ public final class ExtractBenchmark {
         int rows = (int) Math.max(1, budget / tokens);
         try (Checkpoint ckpt = Checkpoint.open(model);
              NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            LlamaModel m = LlamaModel.load(c, ckpt, root.newSubManager(), DataType.FLOAT32, null);
+            DecoderModel m = DecoderModel.load(c, ckpt, root.newSubManager(), DataType.FLOAT32, null);
             long[] ids = new long[rows * tokens];
             SplittableRandom rnd = new SplittableRandom(3);
             for (int i = 0; i < ids.length; i++) {
@@ -83,7 +84,7 @@ public final class ExtractBenchmark {
                 long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 try (NDManager bm = m.manager().newSubManager()) {
-                    LlamaModel.Output out = m.forward(bm, ids, rows, tokens, lens, java.util.Set.of());
+                    DecoderModel.Output out = m.forward(bm, ids, rows, tokens, lens, java.util.Set.of());
                     out.logits().toFloatArray();
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -114,7 +115,7 @@ public final class ExtractBenchmark {
      * 2 x (q,k,v,o and the three MLP matrices) per token per layer, causal attention scores and weighted values
      * (2 x 2 x t(t+1)/2 x heads x headDim per layer), and 2 x hidden x vocab once.
      */
-    public static double forwardFlops(LlamaConfig c, int t) {
+    public static double forwardFlops(ModelConfig c, int t) {
         double h = c.hiddenSize();
         double perTokenLayer = 2 * (h * c.qDim() + 2 * h * c.kvDim() + c.qDim() * h + 3 * h * c.intermediateSize());
         double attn = 4.0 * t * (t + 1) / 2.0 * c.qDim();
