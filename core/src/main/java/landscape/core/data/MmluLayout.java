@@ -60,6 +60,9 @@ public final class MmluLayout {
     /** The layout of {@code dataset} (a folder, or a hub cache folder resolved to its snapshot). */
     public static MmluLayout detect(Path dataset) {
         Path dir = HubCache.resolve(dataset).dir();
+        if (!Files.isDirectory(dir)) {
+            throw LandscapeException.of(dataset, Files.exists(dir) ? "not a directory" : "no such directory");
+        }
         List<String> csv = new ArrayList<>();
         for (String s : CSV_SPLITS) {
             if (Files.isDirectory(dir.resolve(s))) {

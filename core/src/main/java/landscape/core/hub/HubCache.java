@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,17 +47,19 @@ public final class HubCache {
     }
 
     /**
-     * Resolves {@code path} (a repository folder, a snapshot folder or a plain folder). Refused with one line naming
-     * the folder: a path that is not a directory, a repository folder without refs/main (the refs and snapshots
+     * Resolves {@code path} (a repository folder, a snapshot folder or a plain folder; a path that is not a folder is
+     * returned as it is). Refused with one line naming the folder: a link to nothing, a repository folder without refs/main (the refs and snapshots
      * that exist are listed), a ref naming a missing snapshot, and a symbolic link in the folder whose target is
      * gone (a partial download, or a snapshot copied without its blobs).
      */
     public static Location resolve(Path path) {
         Path abs = path.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) {
-            throw LandscapeException.of(path, Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.exists(abs)
-                    ? "symbolic link to nothing (its target is gone)"
-                    : Files.exists(abs) ? "not a directory" : "no such directory");
+            if (Files.isSymbolicLink(abs) && !Files.exists(abs)) {
+                throw LandscapeException.of(path, "symbolic link to nothing (its target is gone)");
+            }
+            // not a folder: the reader that needs its files names what is missing
+            return new Location(path, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), null, null);
         }
         Location loc = repository(path, abs);
         if (loc == null) {

@@ -83,6 +83,7 @@ class MmluLayoutTest {
 
     @Test
     void missingSplitIsNamedInBothLayouts() throws IOException {
+        assertEquals(tmp.resolve("absent") + ": no such directory", error(tmp.resolve("absent"), "test"));
         Path csv = tree("test/a_test.csv");
         assertTrue(error(csv, "dev").startsWith(csv.resolve("dev") + ": no such split folder"));
         Path pq = tmp.resolve("pq");

@@ -170,9 +170,11 @@ class ModelLocationTest {
 
     @Test
     void missingFilesAndFoldersAreNamed() throws IOException {
-        assertTrue(error(tmp.resolve("nope")).contains("no such directory"));
+        assertEquals(tmp.resolve("nope") + ": no config.json", error(tmp.resolve("nope")));
         Path file = Files.writeString(tmp.resolve("file"), "x");
-        assertTrue(error(file).contains("not a directory"));
+        assertEquals(file + ": no config.json", error(file));
+        Path toNothing = Files.createSymbolicLink(tmp.resolve("gone"), tmp.resolve("nope"));
+        assertTrue(error(toNothing).startsWith(toNothing + ": symbolic link to nothing"));
         Path repo = hubModel();
         Files.delete(repo.resolve("snapshots").resolve(REV).resolve("tokenizer.json"));
         String m = error(repo);
