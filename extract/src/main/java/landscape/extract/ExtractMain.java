@@ -30,10 +30,10 @@ public final class ExtractMain implements Runnable {
 
     @Command(name = "run", description = "Extract representations into a representation directory.")
     static final class Run implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory.") Path model;
-        @Option(names = "--model-id", description = "Name recorded in the manifest (default: directory name).") String modelId;
+        @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder, hub cache folder (models--Org--Name) or snapshot.") Path model;
+        @Option(names = "--model-id", description = "Name recorded in the manifest (default: folder name; Name of models--Org--Name).") String modelId;
         @Option(names = "--adapter", description = "PEFT LoRA adapter directory, merged at load.") Path adapter;
-        @Option(names = "--dataset", description = "MMLU in the Hendrycks CSV layout (dev/ val/ test/).") Path dataset;
+        @Option(names = "--dataset", description = "MMLU: Hendrycks CSV folders (dev/ val/ test/) or cais/mmlu parquet (all/ or per subject).") Path dataset;
         @Option(names = "--split", defaultValue = "test") String split;
         @Option(names = "--shots", defaultValue = "0", description = "Few-shot examples from dev, 0..5.") int shots;
         @Option(names = "--prompts", description = "JSONL file of {\"prompt\":..., \"subject\"?, \"answer\"?}.") Path prompts;
@@ -72,7 +72,7 @@ public final class ExtractMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (TextTokenizer t = TextTokenizer.open(model)) {
+            try (TextTokenizer t = TextTokenizer.open(landscape.core.model.ModelLocation.resolve(model).dir())) {
                 long[] ids = noSpecial ? t.encodeWithoutSpecial(text) : t.encode(text);
                 System.out.println(Arrays.toString(ids).replace(" ", ""));
             }

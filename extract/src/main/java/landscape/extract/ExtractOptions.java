@@ -59,6 +59,12 @@ public record ExtractOptions(
                 device, dtype, shuffleShots, seed, out, progress);
     }
 
+    /** The same run reading these folders (hub cache folders resolved: {@link HubInputs}). */
+    public ExtractOptions withInputs(Path m, String id, Path a, Path d) {
+        return new ExtractOptions(m, id, a, d, split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
+                shuffleShots, seed, out, progress);
+    }
+
     public ExtractOptions withShuffle(boolean s, long sd) {
         return new ExtractOptions(model, modelId, adapter, dataset, split, shots, prompts, limit, mask, layers, batchTokens,
                 device, dtype, s, sd, out, progress);

@@ -131,6 +131,7 @@ public final class Extractor {
 
     public static Result run(ExtractOptions o) {
         long t0 = System.nanoTime();
+        o = HubInputs.resolve(o);
         if (o.out() == null) {
             throw new LandscapeException("--out is required");
         }
