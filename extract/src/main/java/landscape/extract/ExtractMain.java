@@ -30,10 +30,10 @@ public final class ExtractMain implements Runnable {
 
     @Command(name = "run", description = "Extract representations into a representation directory.")
     static final class Run implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder, hub cache folder (models--Org--Name) or snapshot.") Path model;
-        @Option(names = "--model-id", description = "Name recorded in the manifest (default: folder name; Name of models--Org--Name).") String modelId;
+        @Option(names = "--model", required = true, description = "Checkpoint folder, or hub cache models--Org--Name.") Path model;
+        @Option(names = "--model-id", description = "Name in the manifest (default: folder or repo name).") String modelId;
         @Option(names = "--adapter", description = "PEFT LoRA adapter directory, merged at load.") Path adapter;
-        @Option(names = "--dataset", description = "MMLU: Hendrycks CSV folders (dev/ val/ test/) or cais/mmlu parquet (all/ or per subject).") Path dataset;
+        @Option(names = "--dataset", description = "MMLU: Hendrycks CSVs or cais/mmlu parquet.") Path dataset;
         @Option(names = "--split", defaultValue = "test") String split;
         @Option(names = "--shots", defaultValue = "0", description = "Few-shot examples from dev, 0..5.") int shots;
         @Option(names = "--prompts", description = "JSONL file of {\"prompt\":..., \"subject\"?, \"answer\"?}.") Path prompts;

@@ -67,7 +67,8 @@ public final class Extractor {
             java.util.Map<String, List<Question>> dev = o.shots() > 0
                     ? MmluDataset.bySubject(o.dataset(), "dev") : Map.of();
             PromptTemplate t = new PromptTemplate(dev, o.shots(), o.shuffleShots(), o.seed());
-            t.checkSubjects(qs.stream().map(Question::subject).distinct().toList(), o.dataset().resolve("dev"));
+            t.checkSubjects(qs.stream().map(Question::subject).distinct().toList(),
+                    MmluDataset.splitLocation(o.dataset(), "dev"));
             items = new ArrayList<>(qs.size());
             for (Question q : qs) {
                 items.add(new PromptItem(q.index(), q.subject(), q.answer(), t.prompt(q)));
