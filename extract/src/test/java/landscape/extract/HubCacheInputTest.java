@@ -72,16 +72,17 @@ class HubCacheInputTest {
     }
 
     @Test
-    void commandLineTakesTheHubFolderAndAnExplicitModelIdWins() throws IOException {
+    void commandLineTakesHubFoldersForModelAndDatasetAndAnExplicitModelIdWins() throws IOException {
         Path repo = hubRepo();
+        Path dataset = FakeHubCache.build(PromptTemplateTest.SAMPLE, tmp.resolve("hub"), "dataset", "cais/mmlu", "d4e5f6");
         Path out = tmp.resolve("cli");
         int rc = ExtractMain.execute("run", "--model", repo.toString(), "--model-id", "tiny", "--dataset",
-                PromptTemplateTest.SAMPLE.toString(), "--split", "test", "--limit", "2", "--no-progress",
-                "--layers", "0", "--out", out.toString());
+                dataset.toString(), "--split", "test", "--limit", "2", "--no-progress", "--layers", "0", "--out", out.toString());
         assertEquals(0, rc);
         Manifest m = RepresentationDir.open(out).manifest();
         assertEquals("tiny", m.model().id());
         assertTrue(m.model().path().endsWith("snapshots/" + REV), m.model().path());
+        assertEquals(dataset.resolve("snapshots/d4e5f6").toAbsolutePath().normalize().toString(), m.dataset());
     }
 
     @Test
