@@ -21,7 +21,8 @@ import landscape.core.LandscapeException;
  *   snapshots/&lt;rev&gt;/config.json    files are symbolic links, e.g. ../../blobs/&lt;sha256&gt;
  *   blobs/&lt;sha256&gt;
  * </pre>
- * A repository folder ({@code models--…}, {@code datasets--…}) resolves to {@code snapshots/<refs/main>}; a
+ * A repository folder ({@code models--…}, {@code datasets--…} holding {@code refs/} or {@code snapshots/}) resolves
+ * to {@code snapshots/<refs/main>}; a
  * snapshot folder (inside {@code snapshots/} of such a folder) is read as it is; anything else is a plain folder.
  * Only files are read (refs/main, directory listings, link targets): nothing found in the cache is run.
  */
@@ -90,6 +91,9 @@ public final class HubCache {
         String repoId = m.group(2).replace("--", "/");
         Path snapshots = dir.resolve("snapshots");
         Path main = dir.resolve("refs").resolve("main");
+        if (!Files.isDirectory(snapshots) && !Files.isDirectory(dir.resolve("refs"))) {
+            return null; // only named like one: a plain folder
+        }
         if (!Files.isRegularFile(main)) {
             List<String> snaps = listNames(snapshots, true);
             throw LandscapeException.of(given, "hub cache folder without refs/main (refs: "

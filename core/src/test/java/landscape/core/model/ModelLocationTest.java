@@ -76,6 +76,19 @@ class ModelLocationTest {
     }
 
     @Test
+    void plainFolderThatIsOnlyNamedLikeARepositoryIsPlain() throws IOException {
+        Path copy = tmp.resolve("models--my-copy");
+        Files.createDirectories(copy);
+        for (String f : new String[] {"config.json", "tokenizer.json", "model.safetensors"}) {
+            Files.copy(Golden.file("models", "tiny-llama3", f), copy.resolve(f));
+        }
+        ModelLocation l = ModelLocation.checkModel(copy);
+        assertEquals(copy, l.dir());
+        assertEquals("models--my-copy", l.name());
+        assertNull(l.revision());
+    }
+
+    @Test
     void repositoryWithoutAnOrgIsNamedAfterTheRepository() {
         Path repo = FakeHubCache.build(Golden.file("models", "tiny-llama3"), tmp.resolve("hub"), "model", "gpt2", REV);
         assertEquals("gpt2", ModelLocation.resolve(repo).name());
