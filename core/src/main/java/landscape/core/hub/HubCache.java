@@ -22,8 +22,8 @@ import landscape.core.LandscapeException;
  *   blobs/&lt;sha256&gt;
  * </pre>
  * A repository folder ({@code models--…}, {@code datasets--…} holding {@code refs/} or {@code snapshots/}) resolves
- * to {@code snapshots/<refs/main>}; a
- * snapshot folder (inside {@code snapshots/} of such a folder) is read as it is; anything else is a plain folder.
+ * to {@code snapshots/<refs/main>}; a snapshot folder (inside {@code snapshots/} of such a folder) is read as it is;
+ * anything else is a plain folder.
  * Only files are read (refs/main, directory listings, link targets): nothing found in the cache is run.
  */
 public final class HubCache {
