@@ -15,6 +15,9 @@ final class HubInputs {
     }
 
     static ExtractOptions resolve(ExtractOptions o) {
+        if (o.model() == null) {
+            return o; // nothing to resolve; the run's own checks say what is missing
+        }
         ModelLocation model = ModelLocation.resolve(o.model());
         return o.withInputs(model.dir(), o.modelId() != null ? o.modelId() : model.name(),
                 o.adapter() == null ? null : ModelLocation.resolve(o.adapter()).dir(),
