@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /** {@code landscape-extract}: run (extraction), tokenize (debug prompts), make-tiny-model (random test model). */
 @Command(name = "landscape-extract", mixinStandardHelpOptions = true, version = Extractor.TOOL_VERSION,
-        description = "Hidden representations of Llama/Mistral models at the last prompt token (DJL + PyTorch).",
+        description = "Hidden representations of Llama, Mistral, Qwen2/3, Gemma-2/3 and Phi-3 models at the last prompt"
+                + " token (DJL + PyTorch).",
         subcommands = {ExtractMain.Run.class, ExtractMain.Tokenize.class, ExtractMain.MakeTinyModel.class})
 public final class ExtractMain implements Runnable {
 
@@ -47,12 +48,14 @@ public final class ExtractMain implements Runnable {
         @Option(names = "--seed", defaultValue = "0") long seed;
         @Option(names = "--out", required = true, description = "Output directory.") Path out;
         @Option(names = "--no-progress", description = "No progress on stderr.") boolean noProgress;
+        @Option(names = "--allow-long-prompts", description = "Extract prompts longer than the model's"
+                + " max_position_embeddings (with a warning) instead of refusing them.") boolean allowLongPrompts;
 
         @Override
         public Integer call() {
             ExtractOptions o = new ExtractOptions(model, modelId, adapter, prompts != null ? null : dataset,
                     prompts != null ? null : split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
-                    shuffleShots, seed, out, !noProgress);
+                    shuffleShots, seed, out, !noProgress, allowLongPrompts);
             if (prompts != null && dataset != null) {
                 throw new LandscapeException("--prompts and --dataset are mutually exclusive");
             }

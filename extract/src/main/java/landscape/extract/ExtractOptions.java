@@ -5,6 +5,7 @@ import java.nio.file.Path;
 /**
  * Everything {@code landscape-extract run} needs. Exactly one of {@code dataset} or {@code prompts} is set.
  * {@code limit}, {@code mask}, {@code layers}, {@code adapter} and {@code modelId} may be null.
+ * {@code allowLongPrompts}: extract prompts longer than max_position_embeddings (with a warning) instead of refusing.
  */
 public record ExtractOptions(
         Path model,
@@ -23,9 +24,23 @@ public record ExtractOptions(
         boolean shuffleShots,
         long seed,
         Path out,
-        boolean progress) {
+        boolean progress,
+        boolean allowLongPrompts) {
 
     public static final long DEFAULT_BATCH_TOKENS = 4096;
+
+    /** Without allowing long prompts. */
+    public ExtractOptions(Path model, String modelId, Path adapter, Path dataset, String split, int shots, Path prompts,
+                          Integer limit, Path mask, String layers, long batchTokens, String device, String dtype,
+                          boolean shuffleShots, long seed, Path out, boolean progress) {
+        this(model, modelId, adapter, dataset, split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
+                shuffleShots, seed, out, progress, false);
+    }
+
+    public ExtractOptions withAllowLongPrompts(boolean allow) {
+        return new ExtractOptions(model, modelId, adapter, dataset, split, shots, prompts, limit, mask, layers, batchTokens,
+                device, dtype, shuffleShots, seed, out, progress, allow);
+    }
 
     /** Defaults for a dataset run (CPU, auto dtype, all points). */
     public static ExtractOptions dataset(Path model, Path dataset, String split, int shots, Path out) {
@@ -41,22 +56,22 @@ public record ExtractOptions(
 
     public ExtractOptions withBatchTokens(long n) {
         return new ExtractOptions(model, modelId, adapter, dataset, split, shots, prompts, limit, mask, layers, n, device,
-                dtype, shuffleShots, seed, out, progress);
+                dtype, shuffleShots, seed, out, progress, allowLongPrompts);
     }
 
     public ExtractOptions withAdapter(Path a) {
         return new ExtractOptions(model, modelId, a, dataset, split, shots, prompts, limit, mask, layers, batchTokens,
-                device, dtype, shuffleShots, seed, out, progress);
+                device, dtype, shuffleShots, seed, out, progress, allowLongPrompts);
     }
 
     public ExtractOptions withOut(Path o) {
         return new ExtractOptions(model, modelId, adapter, dataset, split, shots, prompts, limit, mask, layers, batchTokens,
-                device, dtype, shuffleShots, seed, o, progress);
+                device, dtype, shuffleShots, seed, o, progress, allowLongPrompts);
     }
 
     public ExtractOptions withLimitMaskLayers(Integer l, Path m, String ly) {
         return new ExtractOptions(model, modelId, adapter, dataset, split, shots, prompts, l, m, ly, batchTokens,
-                device, dtype, shuffleShots, seed, out, progress);
+                device, dtype, shuffleShots, seed, out, progress, allowLongPrompts);
     }
 
     /** The same run reading these folders (hub cache folders resolved: {@link HubInputs}). */
@@ -67,6 +82,6 @@ public record ExtractOptions(
 
     public ExtractOptions withShuffle(boolean s, long sd) {
         return new ExtractOptions(model, modelId, adapter, dataset, split, shots, prompts, limit, mask, layers, batchTokens,
-                device, dtype, s, sd, out, progress);
+                device, dtype, s, sd, out, progress, allowLongPrompts);
     }
 }

@@ -28,9 +28,9 @@ import landscape.extract.data.MmluDataset;
 import landscape.extract.data.PromptItem;
 import landscape.extract.data.PromptTemplate;
 import landscape.extract.data.Question;
-import landscape.extract.model.LlamaConfig;
-import landscape.extract.model.LlamaModel;
+import landscape.extract.model.DecoderModel;
 import landscape.extract.model.LoraAdapter;
+import landscape.extract.model.ModelConfig;
 
 /**
  * The extraction service behind {@code landscape-extract run}: prompts in, a representation directory out.
@@ -140,7 +140,7 @@ public final class Extractor {
             throw new LandscapeException("--batch-tokens: must be positive");
         }
         RepresentationDir.checkReplaceable(o.out());
-        LlamaConfig config = LlamaConfig.read(o.model());
+        ModelConfig config = ModelConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
         ComputeTarget target = ComputeTarget.resolve(o.device(), o.dtype());
         List<PromptItem> items = items(o);
@@ -150,6 +150,8 @@ public final class Extractor {
         long[] letters;
         try (TextTokenizer tok = TextTokenizer.open(o.model())) {
             ids = tok.encodeAll(items.stream().map(PromptItem::prompt).toList());
+            PromptLengths.check(ids, items, config.maxPositionEmbeddings(), o.model().resolve("config.json"),
+                    o.allowLongPrompts(), System.err);
             letters = tok.letterIds();
             Path staging = RepresentationDir.staging(o.out());
             // A run killed by a signal (Ctrl-C, Slurm/Nextflow SIGTERM) must not leave its staging directory (with
@@ -159,7 +161,7 @@ public final class Extractor {
             boolean committed = false;
             try (Checkpoint ckpt = Checkpoint.open(o.model());
                  NDManager root = NDManager.newBaseManager(target.device(), "PyTorch")) {
-                LlamaModel model = LlamaModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
+                DecoderModel model = DecoderModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
                 double load = (System.nanoTime() - t0) / 1e9;
                 Run run = new Run(model, target, points, staging, items, ids, letters, tok, o);
                 Stats st = run.execute(load, t0);
@@ -190,12 +192,12 @@ public final class Extractor {
         }
     }
 
-    private static Manifest manifest(ExtractOptions o, LlamaConfig c, LoraAdapter adapter, ComputeTarget target, int rows,
+    private static Manifest manifest(ExtractOptions o, ModelConfig c, LoraAdapter adapter, ComputeTarget target, int rows,
                                      Manifest.Accuracy acc, List<Manifest.Point> points) {
         Path modelPath = o.model().toAbsolutePath().normalize();
         String id = o.modelId() != null ? o.modelId() : modelPath.getFileName().toString();
         Manifest.ModelInfo mi = new Manifest.ModelInfo(id, modelPath.toString(), c.architecture(), c.numLayers(),
-                c.hiddenSize(), c.vocabSize(), c.numHeads(), c.numKvHeads(), c.intermediateSize());
+                c.hiddenSize(), c.vocabSize(), c.numHeads(), c.numKvHeads(), c.intermediateSize(), c.family().label());
         boolean jsonl = o.prompts() != null;
         String template = jsonl ? "jsonl" : o.shuffleShots() ? "mmlu-v1;shuffle-seed=" + o.seed() : "mmlu-v1";
         return new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, mi,
@@ -209,7 +211,7 @@ public final class Extractor {
 
     /** One run's mutable state: writers, samples, tallies. */
     private static final class Run {
-        private final LlamaModel model;
+        private final DecoderModel model;
         private final ComputeTarget target;
         private final SortedSet<Integer> points;
         private final Path staging;
@@ -223,7 +225,7 @@ public final class Extractor {
         private final Map<Integer, Safetensors.Writer> writers = new LinkedHashMap<>();
         private final Map<Long, String> decodedCache = new java.util.HashMap<>();
 
-        Run(LlamaModel model, ComputeTarget target, SortedSet<Integer> points, Path staging, List<PromptItem> items,
+        Run(DecoderModel model, ComputeTarget target, SortedSet<Integer> points, Path staging, List<PromptItem> items,
             long[][] ids, long[] letters, TextTokenizer tok, ExtractOptions options) {
             this.model = model;
             this.target = target;
@@ -238,7 +240,7 @@ public final class Extractor {
         }
 
         Stats execute(double loadSeconds, long t0) {
-            LlamaConfig c = model.config();
+            ModelConfig c = model.config();
             int n = items.size();
             int[] lengths = new int[n];
             long tokens = 0;
@@ -302,7 +304,7 @@ public final class Extractor {
                 lens[r] = row.length;
             }
             try (NDManager bm = model.manager().newSubManager()) {
-                LlamaModel.Output out = model.forward(bm, flat, b, t, lens, points);
+                DecoderModel.Output out = model.forward(bm, flat, b, t, lens, points);
                 for (Map.Entry<Integer, NDArray> e : out.points().entrySet()) {
                     write(e.getKey(), e.getValue(), batch.items());
                 }
@@ -334,7 +336,7 @@ public final class Extractor {
 
         List<Manifest.Point> pointsInfo() {
             List<Manifest.Point> out = new ArrayList<>();
-            LlamaConfig c = model.config();
+            ModelConfig c = model.config();
             for (int p : points) {
                 Path f = staging.resolve(fileName(p));
                 out.add(new Manifest.Point(p, c.pointModule(p), fileName(p), items.size(), c.pointDim(p),

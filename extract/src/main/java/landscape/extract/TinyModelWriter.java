@@ -13,7 +13,7 @@ import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.format.DType;
 import landscape.core.format.Safetensors;
-import landscape.extract.model.LlamaConfig;
+import landscape.extract.model.ModelConfig;
 
 /**
  * Writes a random-weight Llama checkpoint in the Hugging Face layout: {@code config.json}, {@code model.safetensors},
@@ -76,7 +76,7 @@ public final class TinyModelWriter {
             default -> "float32";
         });
         Json.write(dir.resolve("config.json"), cfg);
-        LlamaConfig config = LlamaConfig.read(dir);
+        ModelConfig config = ModelConfig.read(dir);
         writeWeights(dir.resolve("model.safetensors"), config, s.dtype(), seed);
         Json.write(dir.resolve("tokenizer.json"), tokenizerJson());
         ObjectNode tc = Json.MAPPER.createObjectNode();
@@ -86,7 +86,7 @@ public final class TinyModelWriter {
         Json.write(dir.resolve("tokenizer_config.json"), tc);
     }
 
-    private static void writeWeights(Path file, LlamaConfig c, DType dtype, long seed) {
+    private static void writeWeights(Path file, ModelConfig c, DType dtype, long seed) {
         Map<String, long[]> shapes = c.expectedTensors();
         Map<String, Safetensors.Spec> specs = new LinkedHashMap<>();
         shapes.forEach((k, v) -> specs.put(k, new Safetensors.Spec(dtype, v)));

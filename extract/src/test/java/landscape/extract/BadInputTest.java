@@ -168,7 +168,7 @@ class BadInputTest {
     @Test
     void missingConfigJsonSaysSo() throws Exception {
         Path m = Files.createDirectories(tmp.resolve("model"));
-        LandscapeException e = assertThrows(LandscapeException.class, () -> landscape.extract.model.LlamaConfig.read(m));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> landscape.extract.model.ModelConfig.read(m));
         assertEquals(m + ": no config.json (expected a Hugging Face checkpoint directory)", e.getMessage());
     }
 

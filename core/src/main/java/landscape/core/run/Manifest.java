@@ -28,9 +28,19 @@ public record Manifest(
     public static final String FORMAT = "landscape-representations";
     public static final int FORMAT_VERSION = 1;
 
-    /** Config summary of the model. */
+    /**
+     * Config summary of the model. {@code family} ("llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "phi3")
+     * is null in manifests written before it was recorded.
+     */
     public record ModelInfo(String id, String path, String architecture, int numLayers, int hiddenSize,
-                            int vocabSize, int numAttentionHeads, int numKeyValueHeads, int intermediateSize) {
+                            int vocabSize, int numAttentionHeads, int numKeyValueHeads, int intermediateSize,
+                            String family) {
+        /** Without the family (as older manifests have it). */
+        public ModelInfo(String id, String path, String architecture, int numLayers, int hiddenSize, int vocabSize,
+                         int numAttentionHeads, int numKeyValueHeads, int intermediateSize) {
+            this(id, path, architecture, numLayers, hiddenSize, vocabSize, numAttentionHeads, numKeyValueHeads,
+                    intermediateSize, null);
+        }
     }
 
     /** One extraction point: index, module name, tensor file (relative), shape and checksum. */

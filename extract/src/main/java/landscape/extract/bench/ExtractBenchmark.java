@@ -11,11 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import landscape.core.format.Checkpoint;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
-import landscape.core.format.Checkpoint;
-import landscape.extract.model.LlamaConfig;
-import landscape.extract.model.LlamaModel;
+import landscape.extract.model.DecoderModel;
+import landscape.extract.model.ModelConfig;
 
 /**
  * Extraction throughput on the CPU (not a test). Prepare the model once with
@@ -36,7 +36,7 @@ public final class ExtractBenchmark {
         int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 512;
         long budget = args.length > 3 ? Long.parseLong(args[3]) : 4096;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 4;
-        LlamaConfig c = LlamaConfig.read(model);
+        ModelConfig c = ModelConfig.read(model);
         Path work = Files.createTempDirectory("landscape-bench");
         Path prompts = work.resolve("prompts.jsonl");
         Files.write(prompts, randomPrompts(n, tokens - 1, 7));
@@ -65,7 +65,7 @@ public final class ExtractBenchmark {
         int rows = (int) Math.max(1, budget / tokens);
         try (Checkpoint ckpt = Checkpoint.open(model);
              NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            LlamaModel m = LlamaModel.load(c, ckpt, root.newSubManager(), DataType.FLOAT32, null);
+            DecoderModel m = DecoderModel.load(c, ckpt, root.newSubManager(), DataType.FLOAT32, null);
             long[] ids = new long[rows * tokens];
             SplittableRandom rnd = new SplittableRandom(3);
             for (int i = 0; i < ids.length; i++) {
@@ -83,7 +83,7 @@ public final class ExtractBenchmark {
                 long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 try (NDManager bm = m.manager().newSubManager()) {
-                    LlamaModel.Output out = m.forward(bm, ids, rows, tokens, lens, java.util.Set.of());
+                    DecoderModel.Output out = m.forward(bm, ids, rows, tokens, lens, java.util.Set.of());
                     out.logits().toFloatArray();
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -114,7 +114,7 @@ public final class ExtractBenchmark {
      * 2 x (q,k,v,o and the three MLP matrices) per token per layer, causal attention scores and weighted values
      * (2 x 2 x t(t+1)/2 x heads x headDim per layer), and 2 x hidden x vocab once.
      */
-    public static double forwardFlops(LlamaConfig c, int t) {
+    public static double forwardFlops(ModelConfig c, int t) {
         double h = c.hiddenSize();
         double perTokenLayer = 2 * (h * c.qDim() + 2 * h * c.kvDim() + c.qDim() * h + 3 * h * c.intermediateSize());
         double attn = 4.0 * t * (t + 1) / 2.0 * c.qDim();

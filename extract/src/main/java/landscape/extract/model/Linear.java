@@ -2,9 +2,19 @@ package landscape.extract.model;
 
 import ai.djl.ndarray.NDArray;
 
-/** {@code x W^T} through PyTorch's fused linear (no transposed copy of W). */
-final class Linear {
-    private Linear() {
+/** A projection {@code x W^T (+ b)} through PyTorch's fused linear (no transposed copy of W). */
+public final class Linear {
+    private final NDArray weight;
+    private final NDArray bias;
+
+    /** {@code weight [out, in]}; {@code bias [out]} or null. */
+    public Linear(NDArray weight, NDArray bias) {
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    public NDArray forward(NDArray x) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
     static NDArray apply(NDArray x, NDArray weight) {

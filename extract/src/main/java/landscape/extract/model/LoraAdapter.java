@@ -22,12 +22,11 @@ import landscape.core.format.Tensor;
 /**
  * A PEFT LoRA adapter directory ({@code adapter_config.json} + {@code adapter_model.safetensors}). Each targeted
  * projection {@code W [out, in]} becomes {@code W + scale * B A} with {@code A [r, in]}, {@code B [out, r]} and
- * {@code scale = lora_alpha / r} ({@code lora_alpha / sqrt(r)} with {@code use_rslora}).
+ * {@code scale = lora_alpha / r} ({@code lora_alpha / sqrt(r)} with {@code use_rslora}). The projections are the
+ * family's PEFT module names ({@link ModelConfig#projectionModules()}): Phi-3's fused {@code qkv_proj} and
+ * {@code gate_up_proj} are merged whole, before they are split.
  */
 public final class LoraAdapter {
-    public static final Set<String> MODULES = Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
-            "down_proj");
-
     private final Path dir;
     private final int rank;
     private final double alpha;
@@ -76,7 +75,7 @@ public final class LoraAdapter {
                 + " targets=" + String.join("+", targetModules) + " tensors=" + pairs.size() + ")";
     }
 
-    public static LoraAdapter read(Path dir, LlamaConfig config) {
+    public static LoraAdapter read(Path dir, ModelConfig config) {
         Path cfgFile = dir.resolve("adapter_config.json");
         if (!Files.isRegularFile(cfgFile)) {
             throw LandscapeException.of(dir, "not a PEFT adapter directory (no adapter_config.json)");
@@ -116,10 +115,11 @@ public final class LoraAdapter {
         } else {
             targets.add(tm.asText());
         }
+        List<String> modules = config.projectionModules();
         for (String t : targets) {
-            if (!MODULES.contains(t)) {
-                throw LandscapeException.of(cfgFile, "target module '" + t + "' is not supported (among "
-                        + String.join(", ", MODULES.stream().sorted().toList()) + ")");
+            if (!modules.contains(t)) {
+                throw LandscapeException.of(cfgFile, "target module '" + t + "' is not supported for "
+                        + config.architecture() + " (among " + String.join(", ", modules) + ")");
             }
         }
         Path weights = dir.resolve("adapter_model.safetensors");
@@ -156,7 +156,7 @@ public final class LoraAdapter {
             long[] ws = expected.get(w);
             String moduleName = w.substring(0, w.length() - ".weight".length());
             String leaf = moduleName.substring(moduleName.lastIndexOf('.') + 1);
-            if (ws == null || !MODULES.contains(leaf)) {
+            if (ws == null || !modules.contains(leaf)) {
                 problems.add("adapter tensor for '" + w + "' targets no projection of the model");
             } else if (ta == null || tb == null) {
                 problems.add("'" + w + "' lacks lora_" + (ta == null ? "A" : "B"));

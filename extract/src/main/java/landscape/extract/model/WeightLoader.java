@@ -54,7 +54,7 @@ public final class WeightLoader {
     }
 
     /** Checks names, shapes and dtypes of every tensor the config needs; lists all problems in one message. */
-    public static void validate(Checkpoint checkpoint, LlamaConfig config) {
+    public static void validate(Checkpoint checkpoint, ModelConfig config) {
         List<String> missing = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
         for (Map.Entry<String, long[]> e : config.expectedTensors().entrySet()) {
@@ -73,7 +73,7 @@ public final class WeightLoader {
         if (missing.isEmpty() && wrong.isEmpty()) {
             return;
         }
-        StringBuilder sb = new StringBuilder("checkpoint does not match config.json:");
+        StringBuilder sb = new StringBuilder("does not match config.json (" + config.architecture() + "):");
         if (!missing.isEmpty()) {
             sb.append(" missing ").append(missing.size()).append(" tensor(s): ").append(head(missing));
         }
@@ -81,7 +81,16 @@ public final class WeightLoader {
             sb.append(missing.isEmpty() ? " " : "; ").append(wrong.size()).append(" tensor(s) with wrong shape/dtype: ")
                     .append(head(wrong));
         }
-        throw LandscapeException.of(checkpoint.dir(), sb.toString());
+        throw LandscapeException.of(weightsFile(checkpoint.dir()), sb.toString());
+    }
+
+    /** The file that lists the weights: the single safetensors file, or the shards' index. */
+    private static Path weightsFile(Path dir) {
+        if (Files.isRegularFile(dir)) {
+            return dir;
+        }
+        return Files.isRegularFile(dir.resolve(Checkpoint.INDEX)) ? dir.resolve(Checkpoint.INDEX)
+                : dir.resolve(Checkpoint.SINGLE);
     }
 
     private static String head(List<String> items) {
@@ -99,6 +108,22 @@ public final class WeightLoader {
             w = merged;
         }
         return w;
+    }
+
+    /**
+     * Loads a fused weight (LoRA merged if targeted) and splits its rows into consecutive blocks of the given sizes,
+     * e.g. Phi-3's {@code qkv_proj} into q, k and v. The blocks are views of the loaded array, which stays open in
+     * the model's manager: it may wrap the mapped file pages, which must stay referenced while the views are used.
+     */
+    public NDArray[] loadSplit(String name, long... rows) {
+        NDArray w = load(name);
+        NDArray[] out = new NDArray[rows.length];
+        long from = 0;
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = w.get(new NDIndex("{}:{}", from, from + rows[i]));
+            from += rows[i];
+        }
+        return out;
     }
 
     private NDArray loadRaw(String name) {
