@@ -77,7 +77,7 @@ public record ExtractOptions(
     /** The same run reading these folders (hub cache folders resolved: {@link HubInputs}). */
     public ExtractOptions withInputs(Path m, String id, Path a, Path d) {
         return new ExtractOptions(m, id, a, d, split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
-                shuffleShots, seed, out, progress);
+                shuffleShots, seed, out, progress, allowLongPrompts);
     }
 
     public ExtractOptions withShuffle(boolean s, long sd) {

@@ -86,6 +86,13 @@ class HubCacheInputTest {
     }
 
     @Test
+    void resolvingTheInputsKeepsEveryOtherOption() {
+        ExtractOptions o = new ExtractOptions(Path.of("m"), "id", Path.of("a"), Path.of("d"), "val", 3, null, 7,
+                Path.of("mask.npy"), "0-2", 99, "gpu", "f16", true, 5, Path.of("out"), true, true);
+        assertEquals(o, o.withInputs(o.model(), o.modelId(), o.adapter(), o.dataset()));
+    }
+
+    @Test
     void tokenizeAcceptsTheHubFolder() throws Exception {
         String plainIds = tokenize(plain());
         assertTrue(plainIds.startsWith("["), plainIds);
