@@ -1,27 +1,24 @@
 package landscape.analyze;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import landscape.core.CliErrors;
-import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.cli.Cli;
+import landscape.core.cli.UsageError;
 import landscape.core.run.LayerStats;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
 
 /**
  * {@code landscape-analyze}: the per-layer analysis (one stats.json), and {@code summarize}. Thin: options are
  * checked here, the work is {@link LayerAnalysis#runTo} and {@link Summaries#write}.
  */
-@Command(name = "landscape-analyze", mixinStandardHelpOptions = true, version = "landscape-analyze 0.1.0",
-        subcommands = AnalyzeMain.Summarize.class,
+@Command(name = "landscape-analyze", subcommands = AnalyzeMain.Summarize.class,
         description = "Intrinsic dimension (Gride), kNN density, Advanced Density Peaks, ARIs and label overlap of one layer.")
 public final class AnalyzeMain implements Callable<Integer> {
     @Option(names = "--layer", paramLabel = "FILE", description = "Layer tensor [rows, dim] (.safetensors, .npy or .pt).")
@@ -63,38 +60,28 @@ public final class AnalyzeMain implements Callable<Integer> {
     Integer shots;
     @Option(names = "--out", paramLabel = "FILE", description = "stats.json to write.")
     Path out;
-    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces.")
-    boolean debug;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line (also what tests execute). */
+    /** The configured command line (also what tests execute): help, version, --debug and exit codes from {@link Cli}. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new AnalyzeMain());
+        CommandLine cl = Cli.commandLine(new AnalyzeMain());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
-                CliErrors.report("landscape-analyze", ex, parsed.originalArgs().contains("--debug"), cmd.getErr()));
-        cl.setParameterExceptionHandler((ex, args) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("landscape-analyze: " + Json.oneLine(ex.getMessage()) + " (see --help)");
-            err.flush();
-            return 1;
-        });
         return cl;
     }
 
     @Override
     public Integer call() {
         if (out == null) {
-            throw new LandscapeException("--out: missing (the stats.json to write)");
+            throw new UsageError("--out: missing (the stats.json to write)");
         }
         if ((layer == null) == (run == null)) {
-            throw new LandscapeException("give exactly one of --layer FILE (with --samples) or --run DIR (with --layer-index)");
+            throw new UsageError("give exactly one of --layer FILE (with --samples) or --run DIR (with --layer-index)");
         }
         if (mask != null && balanced != null) {
-            throw new LandscapeException("--mask and --balanced exclude each other");
+            throw new UsageError("--mask and --balanced exclude each other");
         }
         MaskSpec spec = mask != null ? new MaskSpec.File(mask)
                 : balanced != null ? new MaskSpec.Balanced(balanced, seed) : new MaskSpec.All();
@@ -102,18 +89,18 @@ public final class AnalyzeMain implements Callable<Integer> {
         try {
             params = new AnalysisParams(maxk, rangeMax, k, z, classFraction, device, memoryBudget, arrays, dropNonfinite);
         } catch (IllegalArgumentException e) {
-            throw new LandscapeException("invalid parameters: --maxk >= 1, --range-max >= 2, --k >= 1, --z > 0, "
+            throw new UsageError("invalid parameters: --maxk >= 1, --range-max >= 2, --k >= 1, --z > 0, "
                     + "--class-fraction > 0, --memory-budget > 0");
         }
         LayerAnalysis.Input in;
         if (run != null) {
             if (layerIndex == null) {
-                throw new LandscapeException("--run " + run + ": --layer-index is required");
+                throw new UsageError("--run " + run + ": --layer-index is required");
             }
             in = LayerAnalysis.fromRun(run, layerIndex, spec);
         } else {
             if (samples == null) {
-                throw new LandscapeException("--layer " + layer + ": --samples is required");
+                throw new UsageError("--layer " + layer + ": --samples is required");
             }
             LayerStats.RunRef ref = new LayerStats.RunRef(model, null, null, null, shots, layerIndex, null,
                     layer.toString(), null);
@@ -137,7 +124,7 @@ public final class AnalyzeMain implements Callable<Integer> {
     }
 
     /** {@code landscape-analyze summarize}: per (model, shots) summary JSON and CSV. */
-    @Command(name = "summarize", mixinStandardHelpOptions = true,
+    @Command(name = "summarize",
             description = "Collect stats.json files into summary-<model>-<k>shot.json and .csv (one row per layer).")
     static final class Summarize implements Callable<Integer> {
         @Option(names = "--stats", required = true, arity = "1..*", paramLabel = "GLOB|DIR",

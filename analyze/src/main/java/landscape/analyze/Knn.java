@@ -29,20 +29,7 @@ public final class Knn {
     private static final int MAX_BLOCK = 1024;
     private static final int FEED_TILE = 64;
 
-    /** {@code -Dlandscape.knn.profile=true} prints where the kNN's time goes (used by the benchmark). */
-    private static final boolean PROFILE = Boolean.getBoolean("landscape.knn.profile");
-    private static final java.util.concurrent.atomic.AtomicLong COMPACT_NANOS = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.atomic.AtomicLong COMPACTIONS = new java.util.concurrent.atomic.AtomicLong();
-
     private Knn() {
-    }
-
-    private static long cpuNanos() {
-        if (!PROFILE) {
-            return 0;
-        }
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     /** The device names the CLI accepts. */
@@ -75,7 +62,6 @@ public final class Knn {
         int cap = Math.max(2 * keep, keep + 64);
         double[] norms = rowNormsSquared(x);
         Candidates cand = new Candidates(n, keep, cap);
-        long[] profile = new long[6];
 
         Device device = device(target);
         try (NDManager base = NDManager.newBaseManager(device, "PyTorch")) {
@@ -86,40 +72,24 @@ public final class Knn {
                 // the rows of this block against every column from its own first row on: each pair once
                 for (int c0 = a0; c0 < n; c0 += width) {
                     int c1 = Math.min(n, c0 + width);
-                    long t0 = System.nanoTime();
-                    long u0 = cpuNanos();
-                    double[] g = products(base, all, a0, a1, c0, c1);
-                    long t1 = System.nanoTime();
-                    long u1 = cpuNanos();
-                    feed(cand, g, norms, a0, a1, c0, c1);
-                    profile[0] += t1 - t0;
-                    profile[1] += System.nanoTime() - t1;
-                    profile[3] += u1 - u0;
-                    profile[4] += cpuNanos() - u1;
+                    feed(cand, products(base, all, a0, a1, c0, c1), norms, a0, a1, c0, c1);
                 }
             }
         }
-        long tf = System.nanoTime();
-        long uf = cpuNanos();
-        Neighbours res = cand.finish(k);
-        profile[2] += System.nanoTime() - tf;
-        profile[5] += cpuNanos() - uf;
-        if (PROFILE) {
-            System.err.printf("knn profile (wall / process CPU seconds): gemm+transfer %.3f / %.3f, feed %.3f / %.3f, "
-                    + "finish %.3f / %.3f; block %d; %d compactions, %.3f s%n", profile[0] / 1e9, profile[3] / 1e9,
-                    profile[1] / 1e9, profile[4] / 1e9, profile[2] / 1e9, profile[5] / 1e9, block, COMPACTIONS.get(),
-                    COMPACT_NANOS.get() / 1e9);
-        }
-        return res;
+        return cand.finish(k);
     }
 
-    /** Columns per product: as many as the budget allows for {@code block} rows (at least one block's worth). */
-    static int columnSpan(int block, long memoryBudget) {
+    /**
+     * Columns per product: as many as the budget allows for {@code block} rows (at least one block's worth). Public,
+     * with {@link #blockSize}, so that the benchmark can time the same products alone.
+     */
+    public static int columnSpan(int block, long memoryBudget) {
         long w = memoryBudget / ((long) BYTES_PER_BLOCK_ELEMENT * block);
         return (int) Math.max(block, Math.min(Integer.MAX_VALUE / 2 / block, w)); // a Java array holds the product
     }
 
-    static int blockSize(int n, long memoryBudget) {
+    /** Rows per block of products for {@code n} points under {@code memoryBudget} bytes (blocks of equal size). */
+    public static int blockSize(int n, long memoryBudget) {
         long byBudget = (long) Math.floor(Math.sqrt((double) memoryBudget / BYTES_PER_BLOCK_ELEMENT));
         int b = (int) Math.max(64, Math.min(MAX_BLOCK, byBudget));
         int nb = (n + b - 1) / b;
@@ -268,12 +238,7 @@ public final class Knn {
             int s = size[row];
             int base = row * cap;
             if (s == cap) {
-                long tc = PROFILE ? System.nanoTime() : 0;
                 s = compact(row, base, cap);
-                if (PROFILE) {
-                    COMPACT_NANOS.addAndGet(System.nanoTime() - tc);
-                    COMPACTIONS.incrementAndGet();
-                }
                 if (d > threshold[row]) {
                     size[row] = s;
                     return;

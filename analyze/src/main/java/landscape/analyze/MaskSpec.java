@@ -7,10 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import landscape.core.LandscapeException;
-import landscape.core.format.Npy;
+import landscape.core.cli.UsageError;
+import landscape.core.run.RowMask;
 
-/** Which rows of the layer to analyse: all, those listed in a mask .npy, or a seeded per-subject balanced subset. */
+/**
+ * Which rows of the layer to analyse, in analysis order: all, those of a mask .npy ({@link RowMask}, ascending), or a
+ * seeded per-subject balanced subset (ascending).
+ */
 public sealed interface MaskSpec {
     /** Row indices into the layer, in analysis order; {@code null} means all rows. */
     int[] rows(int nRows, List<String> subjects);
@@ -30,36 +33,21 @@ public sealed interface MaskSpec {
         }
     }
 
-    /** int64 indices from a .npy file (like the paper's test_mask_200.npy): in range, no repeats, order kept. */
-    record File(Path file) implements MaskSpec {
+    /** Row indices from a .npy file: the one mask rule of both stages ({@link RowMask}: a set, applied ascending). */
+    record File(RowMask mask) implements MaskSpec {
+        public File(Path file) {
+            this(new RowMask(file));
+        }
+
         @Override
         public int[] rows(int nRows, List<String> subjects) {
-            long[] idx = Npy.readIndices(file);
-            boolean[] seen = new boolean[nRows];
-            int[] out = new int[idx.length];
-            for (int i = 0; i < idx.length; i++) {
-                long v = idx[i];
-                if (v < 0 || v >= nRows) {
-                    throw LandscapeException.of(file, "mask index " + v + " at position " + i + " is out of range for a layer of "
-                            + nRows + " rows");
-                }
-                if (seen[(int) v]) {
-                    throw LandscapeException.of(file, "mask index " + v + " is repeated (position " + i + ")");
-                }
-                seen[(int) v] = true;
-                out[i] = (int) v;
-            }
-            return out;
+            return mask.rows(nRows);
         }
 
         /** The mask's real path: a Nextflow task sees it as a staged link whose name alone identifies nothing. */
         @Override
         public String describe() {
-            try {
-                return file.toRealPath().toString();
-            } catch (java.io.IOException e) {
-                return file.toAbsolutePath().normalize().toString();
-            }
+            return mask.recordedPath();
         }
     }
 
@@ -71,7 +59,7 @@ public sealed interface MaskSpec {
         @Override
         public int[] rows(int nRows, List<String> subjects) {
             if (perSubject < 1) {
-                throw new LandscapeException("--balanced: need at least 1 row per subject, got " + perSubject);
+                throw new UsageError("--balanced: need at least 1 row per subject, got " + perSubject);
             }
             Map<String, List<Integer>> bySubject = new LinkedHashMap<>();
             for (int i = 0; i < subjects.size(); i++) {

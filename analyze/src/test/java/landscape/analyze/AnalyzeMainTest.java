@@ -16,7 +16,9 @@ import java.util.TreeSet;
 import landscape.core.Json;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
+import landscape.core.testing.CliChecks;
 import landscape.core.testing.Golden;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -120,11 +122,22 @@ class AnalyzeMainTest {
     }
 
     @Test
-    void missingOptionsAndConflictsExitOne() {
-        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv"));
-        assertEquals(1, execute("--samples", "s.csv", "--out", "o.json"));
-        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv", "--mask", "m.npy", "--balanced", "5", "--out", "o"));
-        assertEquals(1, execute("--layer", "x.npy", "--samples", "s.csv", "--memory-budget", "lots", "--out", "o"));
+    void helpOnEveryCommandPrintsItsOptionsAndExitsZero() {
+        assertEquals(List.of("landscape-analyze", "landscape-analyze summarize"),
+                CliChecks.helpWorksOnEveryCommand(AnalyzeMain::commandLine));
+    }
+
+    @Test
+    void missingOptionsAndConflictsAreUsageErrorsExitTwo() {
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv"));
+        assertEquals(2, execute("--samples", "s.csv", "--out", "o.json"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--mask", "m.npy", "--balanced", "5", "--out", "o"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--memory-budget", "lots", "--out", "o"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(4, lines.size(), err.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("landscape-analyze: ") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
     }
 
     @Test
@@ -156,16 +169,20 @@ class AnalyzeMainTest {
         assertTrue(csv.get(1).startsWith("1,"));
     }
 
+    /** The manifest of a 3-layer tiny-llama3 run of 120 2-shot prompts (points to be added). */
+    private static ManifestBuilder tinyLlama3() {
+        return ManifestBuilder.manifest().model("tiny-llama3").layers(3).shots(2).promptTemplate(null)
+                .computeDtype("float32").rows(120).created("2026-01-01T00:00:00Z");
+    }
+
     @Test
     void runDirectoryGivesLayerSamplesAndProvenance() throws IOException {
         Path rep = dir.resolve("rep");
         Files.createDirectories(rep);
         Fixtures.writeLayer(rep, "l3.npy", 120, 8, Fixtures.blobs(120, 8, 3, 12));
         Fixtures.writeSamples(rep, 120, 3, null, -1);
-        Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo("tiny-llama3", "/m", "LlamaForCausalLM", 3, 8, 262, 4, 2, 16), null, "mmlu", "test",
-                2, null, null, null, "float32", 120, "2026-01-01T00:00:00Z", "0.1.0", null,
-                List.of(new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "F32", null)));
+        Manifest m = tinyLlama3().points(
+                List.of(new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "F32", null))).build();
         Json.write(rep.resolve("manifest.json"), m);
         Path out = dir.resolve("stats.json");
         assertEquals(0, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()), err.toString());
@@ -185,11 +202,9 @@ class AnalyzeMainTest {
         Files.createDirectories(rep);
         Fixtures.writeLayer(rep, "l3.npy", 120, 8, Fixtures.blobs(120, 8, 3, 12));
         Fixtures.writeSamples(rep, 120, 3, null, -1);
-        Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo("tiny-llama3", "/m", "LlamaForCausalLM", 3, 8, 262, 4, 2, 16), null, "mmlu", "test",
-                2, null, null, null, "float32", 120, "2026-01-01T00:00:00Z", "0.1.0", null,
+        Manifest m = tinyLlama3().points(
                 List.of(new Manifest.Point(0, "model.layers.0.input_layernorm", "l3.npy", 120, 8, "F32", null),
-                        new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "F32", null)));
+                        new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "F32", null))).build();
         Json.write(rep.resolve("manifest.json"), m);
         Path out = dir.resolve("stats/l3.json");
         assertEquals(0, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()), err.toString());
@@ -206,11 +221,10 @@ class AnalyzeMainTest {
         Fixtures.writeLayer(rep, "l1.npy", 120, 8, Fixtures.blobs(120, 8, 3, seed));
         Fixtures.writeLayer(rep, "l2.npy", 120, 8, Fixtures.blobs(120, 8, 3, seed + 1));
         Fixtures.writeSamples(rep, 120, 3, null, -1);
-        Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo(id, "/models/" + name, "LlamaForCausalLM", 1, 8, 262, 4, 2, 16), null, "mmlu",
-                "test", 0, null, null, null, "float32", 120, created, "0.1.0", null,
-                List.of(new Manifest.Point(1, "model.layers.1.input_layernorm", "l1.npy", 120, 8, "F32", null),
-                        new Manifest.Point(2, "model.norm", "l2.npy", 120, 8, "F32", null)));
+        Manifest m = ManifestBuilder.manifest().model(id).modelPath("/models/" + name).promptTemplate(null)
+                .computeDtype("float32").rows(120).created(created)
+                .points(List.of(new Manifest.Point(1, "model.layers.1.input_layernorm", "l1.npy", 120, 8, "F32", null),
+                        new Manifest.Point(2, "model.norm", "l2.npy", 120, 8, "F32", null))).build();
         Json.write(rep.resolve("manifest.json"), m);
         return rep;
     }

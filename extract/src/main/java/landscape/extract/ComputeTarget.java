@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 import landscape.core.format.DType;
 
 /**
@@ -26,7 +27,7 @@ public record ComputeTarget(Device device, DataType type, DType fileType, String
                 }
                 dev = Device.gpu();
             }
-            default -> throw new LandscapeException("--device: expected cpu or gpu, got '" + device + "'");
+            default -> throw new UsageError("--device: expected cpu or gpu, got '" + device + "'");
         }
         boolean gpu = !dev.equals(Device.cpu());
         String t = dtype == null ? "auto" : dtype.toLowerCase();
@@ -35,10 +36,10 @@ public record ComputeTarget(Device device, DataType type, DType fileType, String
                     : new ComputeTarget(dev, DataType.FLOAT32, DType.F32, "f32");
             case "f32", "float32" -> new ComputeTarget(dev, DataType.FLOAT32, DType.F32, "f32");
             case "f16", "float16" -> new ComputeTarget(dev, DataType.FLOAT16, DType.F16, "f16");
-            case "bf16", "bfloat16" -> throw new LandscapeException("--dtype bf16: refused, because BFLOAT16 NDArrays abort "
+            case "bf16", "bfloat16" -> throw new UsageError("--dtype bf16: refused, because BFLOAT16 NDArrays abort "
                     + "the JVM with DJL 0.36 / PyTorch 2.7.1; bf16 weights are decoded exactly to f32 instead "
                     + "(use --dtype f32, or f16 on a GPU)");
-            default -> throw new LandscapeException("--dtype: expected auto, f32, f16 or bf16, got '" + dtype + "'");
+            default -> throw new UsageError("--dtype: expected auto, f32, f16 or bf16, got '" + dtype + "'");
         };
     }
 }

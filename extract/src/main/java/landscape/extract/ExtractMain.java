@@ -1,32 +1,29 @@
 package landscape.extract;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import landscape.core.CliErrors;
 import landscape.core.LandscapeException;
+import landscape.core.cli.Cli;
+import landscape.core.cli.UsageError;
 import landscape.core.format.DType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code landscape-extract}: run (extraction), tokenize (debug prompts), make-tiny-model (random test model). */
-@Command(name = "landscape-extract", mixinStandardHelpOptions = true, version = Extractor.TOOL_VERSION,
+@Command(name = "landscape-extract",
         description = "Hidden representations of Llama, Mistral, Qwen2/3, Gemma-2/3 and Phi-3 models at the last prompt"
                 + " token (DJL + PyTorch).",
         subcommands = {ExtractMain.Run.class, ExtractMain.Tokenize.class, ExtractMain.MakeTinyModel.class})
 public final class ExtractMain implements Runnable {
 
-    @Option(names = "--debug", description = "Print stack traces.", scope = CommandLine.ScopeType.INHERIT)
-    boolean debug;
-
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing subcommand (run, tokenize, make-tiny-model)");
+        throw new UsageError("missing subcommand (run, tokenize, make-tiny-model)");
     }
 
     @Command(name = "run", description = "Extract representations into a representation directory.")
@@ -53,13 +50,13 @@ public final class ExtractMain implements Runnable {
 
         @Override
         public Integer call() {
-            ExtractOptions o = new ExtractOptions(model, modelId, adapter, prompts != null ? null : dataset,
-                    prompts != null ? null : split, shots, prompts, limit, mask, layers, batchTokens, device, dtype,
-                    shuffleShots, seed, out, !noProgress, allowLongPrompts);
-            if (prompts != null && dataset != null) {
-                throw new LandscapeException("--prompts and --dataset are mutually exclusive");
+            ExtractOptions.Builder o = ExtractOptions.builder(model, out).modelId(modelId).adapter(adapter)
+                    .prompts(prompts).limit(limit).mask(mask).layers(layers).batchTokens(batchTokens).device(device)
+                    .dtype(dtype).shuffleShots(shuffleShots, seed).progress(!noProgress).allowLongPrompts(allowLongPrompts);
+            if (dataset != null) {
+                o.dataset(dataset, split, shots);
             }
-            Extractor.Result r = Extractor.run(o);
+            Extractor.Result r = Extractor.run(o.build());
             Extractor.Stats s = r.stats();
             System.err.printf("landscape-extract: wrote %s (%d rows, %d tokens, %.1f s, %.0f tokens/s in forward passes)%n",
                     r.dir(), s.rows(), s.tokens(), s.totalSeconds(), s.tokens() / Math.max(1e-9, s.forwardSeconds()));
@@ -106,7 +103,7 @@ public final class ExtractMain implements Runnable {
             }
             DType d = DType.fromSafetensors(weightsDtype.toUpperCase());
             if (d == null) {
-                throw new LandscapeException("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
+                throw new UsageError("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
             }
             TinyModelWriter.write(out, new TinyModelWriter.Spec(layers, hidden, heads, kvHeads, intermediate, vocab,
                     ropeTheta, tied, d), seed);
@@ -131,16 +128,13 @@ public final class ExtractMain implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line; errors are one line on stderr and exit code 1 (stack trace with --debug). */
+    /** The tool's command line: help, version, --debug, exit codes and messages from {@link Cli}. */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new ExtractMain());
+    }
+
+    /** Runs the command line; returns the exit code. */
     public static int execute(String... args) {
-        boolean debug = Arrays.asList(args).contains("--debug");
-        CommandLine cl = new CommandLine(new ExtractMain());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
-                CliErrors.report("landscape-extract", ex, debug, new PrintWriter(System.err, true)));
-        cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("landscape-extract: " + ex.getMessage());
-            return 2;
-        });
-        return cl.execute(args);
+        return commandLine().execute(args);
     }
 }

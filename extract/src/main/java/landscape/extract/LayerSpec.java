@@ -2,7 +2,7 @@ package landscape.extract;
 
 import java.util.TreeSet;
 import java.util.SortedSet;
-import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 
 /** {@code --layers} like {@code 0-3,33}: extraction point indices in 0..L+1; null or "all" means every point. */
 public final class LayerSpec {
@@ -25,14 +25,14 @@ public final class LayerSpec {
                 int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).strip());
                 int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).strip());
                 if (from < 0 || to > max || from > to) {
-                    throw new LandscapeException("--layers: '" + p + "' is outside 0.." + max + " (L=" + numLayers
+                    throw new UsageError("--layers: '" + p + "' is outside 0.." + max + " (L=" + numLayers
                             + ": 0..L-1 layers, L model.norm, L+1 lm_head)");
                 }
                 for (int i = from; i <= to; i++) {
                     out.add(i);
                 }
             } catch (NumberFormatException e) {
-                throw new LandscapeException("--layers: cannot parse '" + p + "' (expected e.g. 0-3,33)");
+                throw new UsageError("--layers: cannot parse '" + p + "' (expected e.g. 0-3,33)");
             }
         }
         return out;

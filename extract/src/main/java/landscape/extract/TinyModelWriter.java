@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 import landscape.core.format.DType;
 import landscape.core.format.Safetensors;
 import landscape.extract.model.ModelConfig;
@@ -38,15 +39,15 @@ public final class TinyModelWriter {
 
     public static void write(Path dir, Spec s, long seed) {
         if (s.vocab() < 262) {
-            throw new LandscapeException("--vocab: must be at least 262 (256 bytes, 4 merges, BOS, EOS)");
+            throw new UsageError("--vocab: must be at least 262 (256 bytes, 4 merges, BOS, EOS)");
         }
         if (s.heads() <= 0 || s.hidden() % s.heads() != 0 || s.kvHeads() <= 0 || s.heads() % s.kvHeads() != 0
                 || (s.hidden() / s.heads()) % 2 != 0) {
-            throw new LandscapeException("--hidden/--heads/--kv-heads: need hidden % heads == 0, heads % kv-heads == 0 "
+            throw new UsageError("--hidden/--heads/--kv-heads: need hidden % heads == 0, heads % kv-heads == 0 "
                     + "and an even head dim");
         }
         if (s.dtype() != DType.F32 && s.dtype() != DType.F16 && s.dtype() != DType.BF16) {
-            throw new LandscapeException("--weights-dtype: F32, F16 or BF16");
+            throw new UsageError("--weights-dtype: F32, F16 or BF16");
         }
         try {
             Files.createDirectories(dir);

@@ -25,9 +25,13 @@ class BadInputTest {
         return tmp.resolve("d");
     }
 
+    /** Prompt selection from {@code ds} (model and output folder unused). */
+    private static ExtractOptions.Builder mmlu(Path ds, int shots) {
+        return ExtractOptions.builder(Path.of("unused"), Path.of("unused")).dataset(ds, "test", shots);
+    }
+
     private LandscapeException fail(Path ds, int shots) {
-        return assertThrows(LandscapeException.class, () -> Extractor.items(
-                ExtractOptions.dataset(Path.of("unused"), ds, "test", shots, Path.of("unused"))));
+        return assertThrows(LandscapeException.class, () -> PromptSelection.select(mmlu(ds, shots).build()));
     }
 
     @Test
@@ -50,7 +54,7 @@ class BadInputTest {
     @Test
     void subjectWithTooFewDevRowsIsAnError() throws Exception {
         Path ds = dataset("q1,a,b,c,d,A\n", "x,a,b,c,d,A\ny,a,b,c,d,B\n");
-        assertEquals(1, Extractor.items(ExtractOptions.dataset(Path.of("u"), ds, "test", 2, Path.of("u"))).size());
+        assertEquals(1, PromptSelection.select(mmlu(ds, 2).build()).size());
         LandscapeException e = fail(ds, 3);
         assertTrue(e.getMessage().contains("anatomy") && e.getMessage().contains("2 dev rows"), e.getMessage());
     }
@@ -68,8 +72,8 @@ class BadInputTest {
         Path mask = tmp.resolve("m.npy");
         for (long[] rows : new long[][] {{0, 2}, {1, 1}}) {
             landscape.core.format.Npy.write(mask, landscape.core.format.Tensor.ofLongs(rows));
-            LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.items(
-                    ExtractOptions.dataset(Path.of("u"), ds, "test", 0, Path.of("u")).withLimitMaskLayers(null, mask, null)));
+            LandscapeException e = assertThrows(LandscapeException.class, () -> PromptSelection.select(
+                    mmlu(ds, 0).mask(mask).build()));
             assertTrue(e.getMessage().startsWith(mask.toString()), e.getMessage());
         }
     }
@@ -117,7 +121,7 @@ class BadInputTest {
         Files.createDirectories(out);
         Files.writeString(out.resolve("notes.txt"), "precious");
         LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.run(
-                ExtractOptions.prompts(tmp.resolve("no-model"), tmp.resolve("p.jsonl"), out)));
+                ExtractOptions.builder(tmp.resolve("no-model"), out).prompts(tmp.resolve("p.jsonl")).build()));
         assertTrue(e.getMessage().startsWith(out + ": ") && e.getMessage().contains("refusing"), e.getMessage());
         assertEquals("precious", Files.readString(out.resolve("notes.txt")));
         try (var s = Files.list(tmp)) {
@@ -129,8 +133,8 @@ class BadInputTest {
     void limitBelowOneNamesTheOption() throws Exception {
         Path ds = dataset("q1,a,b,c,d,A\n", "x,a,b,c,d,A\n");
         for (int limit : new int[] {0, -3}) {
-            LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.items(
-                    ExtractOptions.dataset(Path.of("u"), ds, "test", 0, Path.of("u")).withLimitMaskLayers(limit, null, null)));
+            LandscapeException e = assertThrows(LandscapeException.class, () -> PromptSelection.select(
+                    mmlu(ds, 0).limit(limit).build()));
             assertEquals("--limit: must be at least 1, got " + limit, e.getMessage());
         }
     }
@@ -195,8 +199,8 @@ class BadInputTest {
     void missingMaskFileSaysSo() throws Exception {
         Path ds = dataset("q1,a,b,c,d,A\n", "x,a,b,c,d,A\n");
         Path mask = tmp.resolve("nope.npy");
-        LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.items(
-                ExtractOptions.dataset(Path.of("u"), ds, "test", 0, Path.of("u")).withLimitMaskLayers(null, mask, null)));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> PromptSelection.select(
+                mmlu(ds, 0).mask(mask).build()));
         assertEquals(mask + ": no such file (--mask)", e.getMessage());
     }
 }

@@ -66,10 +66,11 @@ class FusedLoraTest {
         Safetensors.write(adapter.resolve("adapter_model.safetensors"), lora, Map.of("format", "pt"));
         Path mergedModel = ModelDirs.withWeights(model, tmp.resolve("merged"), merged);
         Path prompts = GoldenCases.promptsFile(exp, tmp);
-        Extractor.Result viaAdapter = Extractor.run(ExtractOptions.prompts(model, prompts, tmp.resolve("a"))
-                .withAdapter(adapter));
-        Extractor.Result viaMerged = Extractor.run(ExtractOptions.prompts(mergedModel, prompts, tmp.resolve("b")));
-        Extractor.Result base = Extractor.run(ExtractOptions.prompts(model, prompts, tmp.resolve("c")));
+        Extractor.Result viaAdapter = Extractor.run(ExtractOptions.builder(model, tmp.resolve("a")).prompts(prompts)
+                .adapter(adapter).build());
+        Extractor.Result viaMerged = Extractor.run(ExtractOptions.builder(mergedModel, tmp.resolve("b")).prompts(prompts)
+                .build());
+        Extractor.Result base = Extractor.run(ExtractOptions.builder(model, tmp.resolve("c")).prompts(prompts).build());
         double d = ModelTest.maxDiff(viaAdapter.dir(), viaMerged.dir());
         assertTrue(d <= 1e-4, "adapter vs merged checkpoint: " + d);
         assertTrue(ModelTest.maxDiff(viaAdapter.dir(), base.dir()) > 1e-2, "the adapter must change something");
@@ -82,7 +83,7 @@ class FusedLoraTest {
                 + " \"target_modules\": [\"q_proj\", \"v_proj\"]}");
         Path prompts = GoldenCases.promptsFile(GoldenCases.expected(phi3()), tmp);
         LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.run(
-                ExtractOptions.prompts(phi3(), prompts, tmp.resolve("o")).withAdapter(adapter)));
+                ExtractOptions.builder(phi3(), tmp.resolve("o")).prompts(prompts).adapter(adapter).build()));
         assertTrue(e.getMessage().contains("target module 'q_proj' is not supported for Phi3ForCausalLM (among qkv_proj,"
                 + " o_proj, gate_up_proj, down_proj)"), e.getMessage());
     }

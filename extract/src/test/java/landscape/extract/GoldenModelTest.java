@@ -12,6 +12,8 @@ import java.util.stream.Stream;
 import landscape.core.Matrix;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
+import landscape.core.testing.JsonArrays;
+import landscape.core.testing.Tolerance;
 import landscape.extract.model.ModelConfig;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,7 +33,7 @@ class GoldenModelTest {
         JsonNode exp = GoldenCases.expected(model);
         try (TextTokenizer tok = TextTokenizer.open(model)) {
             for (JsonNode c : exp.get("cases")) {
-                long[] want = Json2.longs(c.get("input_ids"));
+                long[] want = JsonArrays.longs(c.get("input_ids"));
                 assertArrayEquals(want, tok.encode(c.get("prompt").asText()), c.get("prompt").asText());
             }
         }
@@ -74,8 +76,9 @@ class GoldenModelTest {
                 assertTrue(shortest < c.window(i) && longest > c.window(i), "prompts around the window");
             }
         }
-        Extractor.Result one = Extractor.run(ExtractOptions.prompts(model, file, tmp.resolve("one")).withBatchTokens(1));
-        Extractor.Result all = Extractor.run(ExtractOptions.prompts(model, file, tmp.resolve("all")));
+        Extractor.Result one = Extractor.run(ExtractOptions.builder(model, tmp.resolve("one")).prompts(file).batchTokens(1)
+                .build());
+        Extractor.Result all = Extractor.run(ExtractOptions.builder(model, tmp.resolve("all")).prompts(file).build());
         assertEquals(prompts.size(), one.stats().batches());
         assertEquals(1, all.stats().batches());
         // Per extraction point, relative to max(1, max|value|) as the golden tolerance is: the logits reach 30, where
@@ -86,14 +89,9 @@ class GoldenModelTest {
         double worstAbs = 0;
         for (Manifest.Point p : a.points()) {
             Matrix x = a.readMatrix(p.index());
-            double scale = 1;
-            for (double v : x.data()) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            double d = ModelTest.maxDiff(x, b.readMatrix(p.index()));
-            worstAbs = Math.max(worstAbs, d);
-            worst = Math.max(worst, d / scale);
-            assertTrue(d <= 1e-5 * scale, "point " + p.index() + ": deviation " + d + " > 1e-5 x " + scale);
+            Matrix y = b.readMatrix(p.index());
+            worstAbs = Math.max(worstAbs, ModelTest.maxDiff(x, y));
+            worst = Math.max(worst, Tolerance.scaled("point " + p.index(), x.data(), y.data(), 1e-5));
         }
         System.out.printf("batched vs one by one %s: max deviation / max(1,|value|) = %.3g (absolute %.3g; %d prompts,"
                 + " %d..%d tokens)%n", model.getFileName(), worst, worstAbs, prompts.size(), shortest, longest);
@@ -105,23 +103,18 @@ class GoldenModelTest {
     @MethodSource("models")
     void f16ComputeFollowsTheF32Result(Path model) throws Exception {
         Path prompts = GoldenCases.promptsFile(GoldenCases.expected(model), tmp);
-        ExtractOptions base = ExtractOptions.prompts(model, prompts, tmp.resolve("f32"));
-        Extractor.Result f32 = Extractor.run(base);
-        Extractor.Result f16 = Extractor.run(new ExtractOptions(model, null, null, null, null, 0, prompts, null, null,
-                null, 4096, "cpu", "f16", false, 0, tmp.resolve("f16"), false));
+        Extractor.Result f32 = Extractor.run(ExtractOptions.builder(model, tmp.resolve("f32")).prompts(prompts).build());
+        Extractor.Result f16 = Extractor.run(ExtractOptions.builder(model, tmp.resolve("f16")).prompts(prompts).dtype("f16")
+                .build());
         RepresentationDir a = RepresentationDir.open(f32.dir());
         RepresentationDir b = RepresentationDir.open(f16.dir());
         assertEquals("f16", b.manifest().computeDtype());
         double worst = 0;
         for (Manifest.Point p : a.points()) {
             Matrix x = a.readMatrix(p.index());
-            double scale = 1;
-            for (double v : x.data()) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            double d = ModelTest.maxDiff(x, b.readMatrix(p.index()));
-            worst = Math.max(worst, d / scale);
-            assertTrue(d <= 2e-2 * scale, "point " + p.index() + ": " + d + " > 2e-2 x " + scale);
+            Matrix y = b.readMatrix(p.index());
+            assertEquals(x.rows(), y.rows());
+            worst = Math.max(worst, Tolerance.scaled("f16 point " + p.index(), x.data(), y.data(), 2e-2));
         }
         System.out.printf("f16 vs f32 %s: max deviation / max(1,|value|) = %.3g%n", model.getFileName(), worst);
     }

@@ -37,7 +37,7 @@ class HubCacheInputTest {
     }
 
     private Extractor.Result extract(Path model, String out) {
-        return Extractor.run(ExtractOptions.dataset(model, PromptTemplateTest.SAMPLE, "test", 1, tmp.resolve(out)));
+        return Extractor.run(ExtractOptions.builder(model, tmp.resolve(out)).dataset(PromptTemplateTest.SAMPLE, "test", 1).build());
     }
 
     /** Every file of a representation directory but the manifest (which records paths and a time). */
@@ -86,10 +86,20 @@ class HubCacheInputTest {
     }
 
     @Test
-    void resolvingTheInputsKeepsEveryOtherOption() {
-        ExtractOptions o = new ExtractOptions(Path.of("m"), "id", Path.of("a"), Path.of("d"), "val", 3, null, 7,
-                Path.of("mask.npy"), "0-2", 99, "gpu", "f16", true, 5, Path.of("out"), true, true);
-        assertEquals(o, o.withInputs(o.model(), o.modelId(), o.adapter(), o.dataset()));
+    void resolvingTheInputsKeepsEveryOtherOption() throws Exception {
+        ExtractOptions o = ExtractOptions.builder(Path.of("m"), Path.of("out")).modelId("id").adapter(Path.of("a"))
+                .dataset(Path.of("d"), "val", 3).shuffleShots(true, 5).limit(7).mask(Path.of("mask.npy")).layers("0-2")
+                .batchTokens(99).device("gpu").dtype("f16").progress(true).allowLongPrompts(true).build();
+        ExtractOptions r = o.withInputs(Path.of("m2"), "id2", Path.of("a2"), Path.of("d2"));
+        assertEquals(List.of(Path.of("m2"), "id2", Path.of("a2"), Path.of("d2")), List.of(r.model(), r.modelId(), r.adapter(), r.dataset()));
+        for (java.lang.reflect.Field f : ExtractOptions.class.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())
+                    || List.of("model", "modelId", "adapter", "dataset").contains(f.getName())) {
+                continue;
+            }
+            f.setAccessible(true);
+            assertEquals(f.get(o), f.get(r), f.getName());
+        }
     }
 
     @Test

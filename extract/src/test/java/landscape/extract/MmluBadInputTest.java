@@ -158,7 +158,7 @@ class MmluBadInputTest {
         Path ds = allTest(List.of(ParquetFiles.hubRow("q0", "anatomy", CHOICES, 7)));
         Path out = tmp.resolve("out");
         LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.run(
-                ExtractOptions.dataset(Golden.file("models", "tiny-llama3"), ds, "test", 0, out)));
+                ExtractOptions.builder(Golden.file("models", "tiny-llama3"), out).dataset(ds, "test", 0).build()));
         assertTrue(e.getMessage().contains("answer 7 is outside 0-3"), e.getMessage());
         assertFalse(Files.exists(out));
         try (Stream<Path> s = Files.list(tmp)) {

@@ -33,12 +33,16 @@ class MmluParquetTest {
     @TempDir
     Path tmp;
 
+    static ExtractOptions.Builder options(Path dataset, String split, int shots) {
+        return ExtractOptions.builder(Path.of("unused"), Path.of("unused")).dataset(dataset, split, shots);
+    }
+
     static List<PromptItem> items(Path dataset, String split, int shots) {
-        return Extractor.items(ExtractOptions.dataset(Path.of("unused"), dataset, split, shots, Path.of("unused")));
+        return PromptSelection.select(options(dataset, split, shots).build());
     }
 
     static List<PromptItem> items(ExtractOptions o) {
-        return Extractor.items(o);
+        return PromptSelection.select(o);
     }
 
     private Path hub(boolean all, UnaryOperator<List<String>> order) {
@@ -63,7 +67,7 @@ class MmluParquetTest {
                 assertSameItems(csv, items(pq, split, shots));
             }
         }
-        ExtractOptions shuffled = ExtractOptions.dataset(Path.of("u"), MINI, "test", 5, Path.of("u")).withShuffle(true, 7);
+        ExtractOptions shuffled = options(MINI, "test", 5).shuffleShots(true, 7).build();
         assertSameItems(items(shuffled), items(shuffled.withInputs(Path.of("u"), null, null, pq)));
         assertEquals(List.of("conceptual_physics", "elementary_mathematics", "high_school_chemistry", "high_school_geography"),
                 items(pq, "test", 0).stream().map(PromptItem::subject).distinct().toList());
@@ -91,7 +95,7 @@ class MmluParquetTest {
         Path pq = hub(true, UnaryOperator.identity());
         Path mask = tmp.resolve("mask.npy");
         Npy.write(mask, Tensor.ofLongs(new long[] {199, 0, 57, 120}));
-        ExtractOptions o = ExtractOptions.dataset(Path.of("u"), MINI, "test", 1, Path.of("u")).withLimitMaskLayers(null, mask, null);
+        ExtractOptions o = options(MINI, "test", 1).mask(mask).build();
         List<PromptItem> csv = items(o);
         assertEquals(List.of(0L, 57L, 120L, 199L), csv.stream().map(PromptItem::datasetIndex).toList());
         assertSameItems(csv, items(o.withInputs(Path.of("u"), null, null, pq)));

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.LandscapeVersion;
 import landscape.core.Matrix;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
@@ -20,6 +21,7 @@ import landscape.core.format.Tensor;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.Sample;
+import landscape.core.testing.Tolerance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,18 +39,14 @@ class ModelTest {
         return dir;
     }
 
-    ExtractOptions sampleRun(Path model, int shots, String out) {
-        return ExtractOptions.dataset(model, PromptTemplateTest.SAMPLE, "test", shots, tmp.resolve(out));
+    ExtractOptions.Builder sampleRun(Path model, int shots, String out) {
+        return ExtractOptions.builder(model, tmp.resolve(out)).dataset(PromptTemplateTest.SAMPLE, "test", shots);
     }
 
     static double maxDiff(Matrix a, Matrix b) {
         assertEquals(a.rows(), b.rows());
         assertEquals(a.cols(), b.cols());
-        double d = 0;
-        for (int i = 0; i < a.data().length; i++) {
-            d = Math.max(d, Math.abs(a.data()[i] - b.data()[i]));
-        }
-        return d;
+        return Tolerance.maxAbsDifference(a.data(), b.data());
     }
 
     static double maxDiff(Path dirA, Path dirB) {
@@ -64,8 +62,8 @@ class ModelTest {
     @Test
     void batchedExtractionEqualsOneByOne() {
         Path m = tiny("m", spec(DType.F32, false));
-        Extractor.Result one = Extractor.run(sampleRun(m, 2, "one").withBatchTokens(1));
-        Extractor.Result many = Extractor.run(sampleRun(m, 2, "many").withBatchTokens(4096));
+        Extractor.Result one = Extractor.run(sampleRun(m, 2, "one").batchTokens(1).build());
+        Extractor.Result many = Extractor.run(sampleRun(m, 2, "many").batchTokens(4096).build());
         assertEquals(10, one.stats().batches());
         assertTrue(many.stats().batches() < 10);
         assertTrue(maxDiff(one.dir(), many.dir()) <= 1e-5, "deviation " + maxDiff(one.dir(), many.dir()));
@@ -75,7 +73,7 @@ class ModelTest {
     @Test
     void representationDirectoryHasManifestSamplesAndChecksums() throws Exception {
         Path m = tiny("m", spec(DType.F32, false));
-        Extractor.Result r = Extractor.run(sampleRun(m, 0, "o").withLimitMaskLayers(null, null, "0,2-3"));
+        Extractor.Result r = Extractor.run(sampleRun(m, 0, "o").layers("0,2-3").build());
         RepresentationDir d = RepresentationDir.open(r.dir());
         assertEquals(List.of(0, 2, 3), d.points().stream().map(Manifest.Point::index).toList());
         assertEquals("lm_head", d.point(3).module());
@@ -93,6 +91,7 @@ class ModelTest {
         assertEquals(correct / 10.0, acc.constrainedMicro(), 1e-12);
         assertTrue(s.stream().allMatch(x -> List.of("A", "B", "C", "D").contains(x.constrainedPrediction())));
         assertEquals("f32", d.manifest().computeDtype());
+        assertEquals(LandscapeVersion.get(), d.manifest().toolVersion());
         assertTrue(Files.list(tmp).noneMatch(p -> p.getFileName().toString().contains("partial")));
     }
 
@@ -101,8 +100,8 @@ class ModelTest {
         Path m = tiny("m", spec(DType.F32, false));
         Path mask = tmp.resolve("mask.npy");
         landscape.core.format.Npy.write(mask, Tensor.ofLongs(new long[] {7, 2, 9}));
-        Extractor.Result all = Extractor.run(sampleRun(m, 1, "all"));
-        Extractor.Result some = Extractor.run(sampleRun(m, 1, "some").withLimitMaskLayers(null, mask, null));
+        Extractor.Result all = Extractor.run(sampleRun(m, 1, "all").build());
+        Extractor.Result some = Extractor.run(sampleRun(m, 1, "some").mask(mask).build());
         List<Sample> s = RepresentationDir.open(some.dir()).samples();
         assertEquals(List.of(2L, 7L, 9L), s.stream().map(Sample::datasetIndex).toList());
         Matrix a = RepresentationDir.open(all.dir()).readMatrix(1);
@@ -118,8 +117,8 @@ class ModelTest {
             Path low = tiny("low" + stored, spec(stored, false));
             Path f32 = tmp.resolve("f32" + stored);
             rewrite(low, f32, Map.of(), DType.F32);
-            Extractor.Result a = Extractor.run(sampleRun(low, 0, "a" + stored));
-            Extractor.Result b = Extractor.run(sampleRun(f32, 0, "b" + stored));
+            Extractor.Result a = Extractor.run(sampleRun(low, 0, "a" + stored).build());
+            Extractor.Result b = Extractor.run(sampleRun(f32, 0, "b" + stored).build());
             assertEquals(0.0, maxDiff(a.dir(), b.dir()), stored + " decode differs from its f32 values");
         }
     }
@@ -127,22 +126,15 @@ class ModelTest {
     @Test
     void f16ComputeOnTheCpuFollowsF32AndWritesF16Files() {
         Path m = tiny("m", spec(DType.F32, false));
-        ExtractOptions base = sampleRun(m, 1, "f32");
-        Extractor.Result f32 = Extractor.run(base);
-        ExtractOptions half = new ExtractOptions(m, null, null, base.dataset(), "test", 1, null, null, null, null, 4096,
-                "cpu", "f16", false, 0, tmp.resolve("f16"), false);
-        Extractor.Result f16 = Extractor.run(half);
+        Extractor.Result f32 = Extractor.run(sampleRun(m, 1, "f32").build());
+        Extractor.Result f16 = Extractor.run(sampleRun(m, 1, "f16").dtype("f16").build());
         RepresentationDir d = RepresentationDir.open(f16.dir());
         assertEquals("f16", d.manifest().computeDtype());
         assertEquals(DType.F16, d.info(0).dtype());
         for (Manifest.Point p : d.points()) {
             Matrix a = RepresentationDir.open(f32.dir()).readMatrix(p.index());
             Matrix b = d.readMatrix(p.index());
-            double scale = 0;
-            for (double v : a.data()) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            assertTrue(maxDiff(a, b) <= 2e-2 * Math.max(1, scale), "point " + p.index() + ": " + maxDiff(a, b));
+            Tolerance.scaled("f16 point " + p.index(), a.data(), b.data(), 2e-2);
         }
     }
 
@@ -152,7 +144,7 @@ class ModelTest {
         try (Checkpoint c = Checkpoint.open(m)) {
             assertTrue(!c.has("lm_head.weight"));
         }
-        Extractor.Result r = Extractor.run(sampleRun(m, 0, "o").withLimitMaskLayers(2, null, "2-3"));
+        Extractor.Result r = Extractor.run(sampleRun(m, 0, "o").limit(2).layers("2-3").build());
         RepresentationDir d = RepresentationDir.open(r.dir());
         Matrix normed = d.readMatrix(2);
         Matrix logits = d.readMatrix(3);
@@ -174,14 +166,14 @@ class ModelTest {
     @Test
     void mistralWithAWideSlidingWindowEqualsLlamaAndANarrowOneDiffers() throws Exception {
         Path m = tiny("m", spec(DType.F32, false));
-        Extractor.Result llama = Extractor.run(sampleRun(m, 0, "llama").withLimitMaskLayers(3, null, "0-2"));
+        Extractor.Result llama = Extractor.run(sampleRun(m, 0, "llama").limit(3).layers("0-2").build());
         String cfg = Files.readString(m.resolve("config.json")).replace("LlamaForCausalLM", "MistralForCausalLM");
         Files.writeString(m.resolve("config.json"), cfg.replace("{", "{\"sliding_window\": 4096,"));
-        Extractor.Result wide = Extractor.run(sampleRun(m, 0, "wide").withLimitMaskLayers(3, null, "0-2"));
+        Extractor.Result wide = Extractor.run(sampleRun(m, 0, "wide").limit(3).layers("0-2").build());
         assertEquals("MistralForCausalLM", wide.manifest().model().architecture());
         assertEquals(0.0, maxDiff(llama.dir(), wide.dir()));
         Files.writeString(m.resolve("config.json"), cfg.replace("{", "{\"sliding_window\": 4,"));
-        Extractor.Result narrow = Extractor.run(sampleRun(m, 0, "narrow").withLimitMaskLayers(3, null, "0-2"));
+        Extractor.Result narrow = Extractor.run(sampleRun(m, 0, "narrow").limit(3).layers("0-2").build());
         assertTrue(maxDiff(llama.dir(), narrow.dir()) > 1e-3);
     }
 
@@ -189,8 +181,8 @@ class ModelTest {
     void zeroLoraBChangesNothing() throws Exception {
         Path m = tiny("m", spec(DType.F32, false));
         Path adapter = writeAdapter(tmp.resolve("zero"), 1, 4.0, true);
-        Extractor.Result base = Extractor.run(sampleRun(m, 0, "base"));
-        Extractor.Result lora = Extractor.run(sampleRun(m, 0, "lora").withAdapter(adapter));
+        Extractor.Result base = Extractor.run(sampleRun(m, 0, "base").build());
+        Extractor.Result lora = Extractor.run(sampleRun(m, 0, "lora").adapter(adapter).build());
         assertEquals(0.0, maxDiff(base.dir(), lora.dir()));
         assertTrue(lora.manifest().adapter().contains("zero"));
         assertEquals(null, base.manifest().adapter());
@@ -221,9 +213,9 @@ class ModelTest {
         }
         Path merged = tmp.resolve("merged");
         rewrite(m, merged, delta, DType.F32);
-        Extractor.Result viaAdapter = Extractor.run(sampleRun(m, 2, "a").withAdapter(adapter));
-        Extractor.Result viaMerged = Extractor.run(sampleRun(merged, 2, "b"));
-        Extractor.Result base = Extractor.run(sampleRun(m, 2, "c"));
+        Extractor.Result viaAdapter = Extractor.run(sampleRun(m, 2, "a").adapter(adapter).build());
+        Extractor.Result viaMerged = Extractor.run(sampleRun(merged, 2, "b").build());
+        Extractor.Result base = Extractor.run(sampleRun(m, 2, "c").build());
         double d = maxDiff(viaAdapter.dir(), viaMerged.dir());
         assertTrue(d <= 1e-4, "adapter vs merged checkpoint: " + d);
         assertTrue(maxDiff(viaAdapter.dir(), base.dir()) > 1e-2, "the adapter must change something");
@@ -236,7 +228,7 @@ class ModelTest {
         String cfg = Files.readString(adapter.resolve("adapter_config.json")).replace("down_proj", "lm_head");
         Files.writeString(adapter.resolve("adapter_config.json"), cfg);
         LandscapeException e = assertThrows(LandscapeException.class,
-                () -> Extractor.run(sampleRun(m, 0, "o").withAdapter(adapter)));
+                () -> Extractor.run(sampleRun(m, 0, "o").adapter(adapter).build()));
         assertTrue(e.getMessage().contains("lm_head"), e.getMessage());
     }
 
@@ -245,11 +237,11 @@ class ModelTest {
         Path m = tiny("m", spec(DType.F32, false));
         String cfg = Files.readString(m.resolve("config.json"));
         Files.writeString(m.resolve("config.json"), cfg.replace("LlamaForCausalLM", "GPT2LMHeadModel"));
-        LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.run(sampleRun(m, 0, "o")));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> Extractor.run(sampleRun(m, 0, "o").build()));
         assertTrue(e.getMessage().contains("GPT2LMHeadModel") && e.getMessage().contains("config.json"), e.getMessage());
         Files.writeString(m.resolve("config.json"), cfg.replace("\"num_hidden_layers\" : 2", "\"num_hidden_layers\" : 3")
                 .replace("\"intermediate_size\" : 64", "\"intermediate_size\" : 65"));
-        e = assertThrows(LandscapeException.class, () -> Extractor.run(sampleRun(m, 0, "o")));
+        e = assertThrows(LandscapeException.class, () -> Extractor.run(sampleRun(m, 0, "o").build()));
         assertTrue(e.getMessage().contains("missing 9 tensor(s)"), e.getMessage());
         assertTrue(e.getMessage().contains("model.layers.2.input_layernorm.weight"), e.getMessage());
         assertTrue(e.getMessage().contains("model.layers.0.mlp.gate_proj.weight has shape [64, 32], config needs [65, 32]"),

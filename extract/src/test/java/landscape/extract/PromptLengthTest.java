@@ -36,7 +36,7 @@ class PromptLengthTest {
         Path model = shortModel();
         Path out = tmp.resolve("out");
         LandscapeException e = assertThrows(LandscapeException.class,
-                () -> Extractor.run(ExtractOptions.prompts(model, prompts(), out)));
+                () -> Extractor.run(ExtractOptions.builder(model, out).prompts(prompts()).build()));
         assertEquals("prompt row 1 (dataset_index 1) has 249 tokens, more than max_position_embeddings 200 of "
                 + model.resolve("config.json") + "; shorten it, or pass --allow-long-prompts to extract it anyway",
                 e.getMessage());
@@ -51,7 +51,8 @@ class PromptLengthTest {
         System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
         Extractor.Result r;
         try {
-            r = Extractor.run(ExtractOptions.prompts(model, prompts(), tmp.resolve("out")).withAllowLongPrompts(true));
+            r = Extractor.run(ExtractOptions.builder(model, tmp.resolve("out")).prompts(prompts()).allowLongPrompts(true)
+                    .build());
         } finally {
             System.setErr(old);
         }

@@ -14,7 +14,12 @@ class PromptTemplateTest {
     static final String GEOGRAPHY = "The following are multiple choice questions (with answers) about high school geography.\n\n";
 
     static List<PromptItem> items(int shots) {
-        return Extractor.items(ExtractOptions.dataset(Path.of("unused"), SAMPLE, "test", shots, Path.of("unused")));
+        return PromptSelection.select(sample(shots).build());
+    }
+
+    /** Prompt selection from the sample dataset (model and output folder unused). */
+    static ExtractOptions.Builder sample(int shots) {
+        return ExtractOptions.builder(Path.of("unused"), Path.of("unused")).dataset(SAMPLE, "test", shots);
     }
 
     @Test
@@ -59,9 +64,8 @@ class PromptTemplateTest {
 
     @Test
     void shuffledShotsAreSeededAndPerQuestion() {
-        ExtractOptions base = ExtractOptions.dataset(Path.of("unused"), SAMPLE, "test", 2, Path.of("unused"));
-        List<PromptItem> a = Extractor.items(base.withShuffle(true, 7));
-        List<PromptItem> b = Extractor.items(base.withShuffle(true, 7));
+        List<PromptItem> a = PromptSelection.select(sample(2).shuffleShots(true, 7).build());
+        List<PromptItem> b = PromptSelection.select(sample(2).shuffleShots(true, 7).build());
         assertEquals(a, b);
         List<PromptItem> dev = items(2);
         boolean anyDiffers = false;
@@ -77,8 +81,7 @@ class PromptTemplateTest {
 
     @Test
     void limitKeepsTheFirstRows() {
-        ExtractOptions o = ExtractOptions.dataset(Path.of("unused"), SAMPLE, "test", 0, Path.of("unused"))
-                .withLimitMaskLayers(3, null, null);
-        assertEquals(List.of(0L, 1L, 2L), Extractor.items(o).stream().map(PromptItem::datasetIndex).toList());
+        ExtractOptions o = sample(0).limit(3).build();
+        assertEquals(List.of(0L, 1L, 2L), PromptSelection.select(o).stream().map(PromptItem::datasetIndex).toList());
     }
 }

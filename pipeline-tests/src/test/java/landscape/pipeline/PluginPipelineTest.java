@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import landscape.core.LandscapeVersion;
 import landscape.core.format.DType;
 import landscape.core.format.Npy;
 import landscape.core.format.Safetensors;
@@ -26,6 +27,7 @@ import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.Sample;
 import landscape.core.run.SamplesCsv;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,10 +107,8 @@ class PluginPipelineTest {
             samples.add(new Sample(r, r, "subject" + r % 4, "ABCD".substring(r % 4, r % 4 + 1), "A", "A", 10));
         }
         SamplesCsv.write(dir.resolve(RepresentationDir.SAMPLES), samples);
-        RepresentationDir.writeManifest(dir, new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo(model, "/models/" + model, "LlamaForCausalLM", points - 1, DIM, 262, 4, 2, 128),
-                null, "mmlu", "test", shots, "mmlu-v1", null, null, "f32", ROWS, "2026-11-26T00:00:00Z", "0.1.0",
-                null, listed));
+        RepresentationDir.writeManifest(dir, ManifestBuilder.manifest().model(model).modelPath("/models/" + model)
+                .layers(points - 1).hidden(DIM).intermediate(128).shots(shots).rows(ROWS).points(listed).build());
         return dir;
     }
 
@@ -146,12 +146,14 @@ class PluginPipelineTest {
         assertEquals(0, first.exit(), first.all());
 
         // the launcher installed the unpacked plugin, without Nextflow or Groovy jars
-        Path plugin = home.resolve("plugins/nf-landscape-0.1.0");
+        Path plugin = home.resolve("plugins/nf-landscape-" + LandscapeVersion.get());
         assertTrue(Files.readString(plugin.resolve("classes/META-INF/MANIFEST.MF")).contains("Plugin-Id: nf-landscape"));
         try (Stream<Path> libs = Files.list(plugin.resolve("lib"))) {
             List<String> jars = libs.map(p -> p.getFileName().toString()).toList();
             assertTrue(jars.stream().anyMatch(j -> j.startsWith("landscape-core")), jars.toString());
             assertTrue(jars.stream().noneMatch(j -> j.startsWith("nextflow") || j.startsWith("groovy")), jars.toString());
+            // core's command-line scaffold needs picocli, an optional dependency the plugin never loads
+            assertTrue(jars.stream().noneMatch(j -> j.startsWith("picocli")), jars.toString());
         }
 
         // one item per extraction point, meta from the manifests, sizes from the headers

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import landscape.core.LandscapeVersion;
 
 /**
  * The plot stage: reads the summaries, checks them, and writes the figure set (aris, ids, clusters, overlap as
@@ -49,7 +50,7 @@ public final class FigureSet {
         }
         names.add(OutputFolder.writeBytes(dir, "accuracy.csv", AccuracyTable.csv(runs).getBytes(StandardCharsets.UTF_8)));
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        String html = HtmlReport.html(runs, figures, options.title(), toolVersion(), created);
+        String html = HtmlReport.html(runs, figures, options.title(), LandscapeVersion.get(), created);
         names.add(OutputFolder.writeBytes(dir, "report.html", html.getBytes(StandardCharsets.UTF_8)));
         return names;
     }
@@ -58,8 +59,4 @@ public final class FigureSet {
         return FigureSpec.ALL;
     }
 
-    public static String toolVersion() {
-        String v = FigureSet.class.getPackage().getImplementationVersion();
-        return v == null ? "(development build)" : v;
-    }
 }

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -51,13 +52,13 @@ public final class LayerMap {
     public record Options(int maxPoints, double perplexity, int iterations, long seed, PlotOptions plot) {
         public Options {
             if (maxPoints < 10) {
-                throw new LandscapeException("--max-points: " + maxPoints + " is too few (at least 10)");
+                throw new UsageError("--max-points: " + maxPoints + " is too few (at least 10)");
             }
             if (!(perplexity >= 2)) {
-                throw new LandscapeException("--perplexity: " + perplexity + " must be at least 2");
+                throw new UsageError("--perplexity: " + perplexity + " must be at least 2");
             }
             if (iterations < 250) {
-                throw new LandscapeException("--iterations: " + iterations + " is too few (at least 250)");
+                throw new UsageError("--iterations: " + iterations + " is too few (at least 250)");
             }
         }
     }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code landscape-plot landscape}: the 2-D t-SNE map of one layer, coloured by subject and by ADP cluster. */
-@Command(name = "landscape", mixinStandardHelpOptions = true,
+@Command(name = "landscape",
         description = "2-D t-SNE map (Smile) of one extraction point, coloured by subject and by ADP cluster.")
 final class MapCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "Representation directory (manifest.json).")
@@ -43,9 +43,6 @@ final class MapCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1")
     long seed;
-
-    @Option(names = "--debug", description = "Print stack traces.")
-    boolean debug;
 
     @Override
     public Integer call() {

@@ -3,15 +3,14 @@ package landscape.plot;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import landscape.core.CliErrors;
-import landscape.core.LandscapeException;
+import landscape.core.cli.Cli;
+import landscape.core.cli.UsageError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code landscape-plot}: figures and the HTML report from the per-(model, shots) summaries. */
-@Command(name = "landscape-plot", mixinStandardHelpOptions = true, versionProvider = PlotMain.Version.class,
-        subcommands = MapCommand.class,
+@Command(name = "landscape-plot", subcommands = MapCommand.class,
         description = "Draws aris, ids, clusters and overlap (PNG/SVG), accuracy.csv and a self-contained report.html "
                 + "from the summary-<model>-<k>shot.json files of landscape-analyze summarize.")
 public final class PlotMain implements Callable<Integer> {
@@ -41,16 +40,13 @@ public final class PlotMain implements Callable<Integer> {
             description = "Height of one model's row of panels (default: ${DEFAULT-VALUE}).")
     double height;
 
-    @Option(names = "--debug", description = "Print stack traces.")
-    boolean debug;
-
     @Override
     public Integer call() {
         if (stats == null || stats.isEmpty()) {
-            throw new LandscapeException("--stats: missing (directories with summary-*.json files)");
+            throw new UsageError("--stats: missing (directories with summary-*.json files)");
         }
         if (out == null) {
-            throw new LandscapeException("--out: missing (the folder for the figures)");
+            throw new UsageError("--out: missing (the folder for the figures)");
         }
         PlotOptions options = new PlotOptions(PlotOptions.parseFormats(formats), dpi, title, width, height);
         FigureSet.Result result = FigureSet.render(stats, out, options);
@@ -58,26 +54,17 @@ public final class PlotMain implements Callable<Integer> {
         return 0;
     }
 
-    public static int run(String... args) {
-        PlotMain main = new PlotMain();
-        CommandLine cli = new CommandLine(main);
-        cli.setExecutionExceptionHandler((e, cmd, parsed) ->
-                CliErrors.report("landscape-plot", e, main.debug || debugIn(cmd), cmd.getErr()));
-        return cli.execute(args);
+    /** The tool's command line: help, version, --debug, exit codes and messages from {@link Cli}. */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new PlotMain());
     }
 
-    private static boolean debugIn(CommandLine cmd) {
-        return cmd.getCommand() instanceof MapCommand map && map.debug;
+    /** Runs the command line; returns the exit code. */
+    public static int run(String... args) {
+        return commandLine().execute(args);
     }
 
     public static void main(String[] args) {
         System.exit(run(args));
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {"landscape-plot " + FigureSet.toolVersion()};
-        }
     }
 }

@@ -4,7 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 
 /**
  * How to draw: which files ({@code png}, {@code svg}), the PNG resolution, an optional title, and the size of one
@@ -20,14 +20,14 @@ public record PlotOptions(Set<String> formats, int dpi, String title, double wid
         formats = Set.copyOf(formats);
         for (String f : formats) {
             if (!f.equals("png") && !f.equals("svg")) {
-                throw new LandscapeException("--format: unknown format '" + f + "' (use png, svg or png,svg)");
+                throw new UsageError("--format: unknown format '" + f + "' (use png, svg or png,svg)");
             }
         }
         if (dpi < 20 || dpi > 2400) {
-            throw new LandscapeException("--dpi: " + dpi + " is outside 20..2400");
+            throw new UsageError("--dpi: " + dpi + " is outside 20..2400");
         }
         if (!(widthIn >= 2 && widthIn <= 40) || !(rowHeightIn >= 1 && rowHeightIn <= 40)) {
-            throw new LandscapeException("--width/--height: " + widthIn + " x " + rowHeightIn + " inches is not a sensible figure size");
+            throw new UsageError("--width/--height: " + widthIn + " x " + rowHeightIn + " inches is not a sensible figure size");
         }
     }
 

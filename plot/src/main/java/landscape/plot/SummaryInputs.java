@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 import landscape.core.run.LayerStats.Summary;
 import landscape.core.run.LayerStats.SummaryLayer;
 
@@ -37,7 +38,7 @@ public final class SummaryInputs {
 
     public static RunSet load(List<Path> inputs) {
         if (inputs == null || inputs.isEmpty()) {
-            throw new LandscapeException("--stats: no summary directory or file given");
+            throw new UsageError("--stats: no summary directory or file given");
         }
         Map<String, ModelRunsBuilder> byModel = new LinkedHashMap<>();
         for (Path input : inputs) {

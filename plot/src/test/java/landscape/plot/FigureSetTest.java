@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import landscape.core.LandscapeVersion;
 import landscape.core.run.LayerStats.Summary;
 import landscape.core.run.LayerStats.SummaryLayer;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,7 @@ class FigureSetTest {
                     + " figure\" src=\"data:image/png;base64,iVBORw0KGgo"), spec.name() + " inlined as PNG");
         }
         assertTrue(html.contains("id=\"table-accuracy\""));
+        assertTrue(html.contains("Made by landscape-plot " + LandscapeVersion.get() + " on "), "the version in the footer");
         assertEquals(2 * SHOTS.length, count(html, "<table class=\"num layers\">"), "one per-layer table per run");
         for (String model : List.of("llama-3-8b", "mistral-7b")) {
             for (int k : SHOTS) {

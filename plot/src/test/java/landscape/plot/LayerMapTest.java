@@ -21,6 +21,7 @@ import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.Sample;
 import landscape.core.run.SamplesCsv;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,10 +44,11 @@ class LayerMapTest {
             samples.add(new Sample(i, i, subjects.get(i), answers.get(i), "A", "A", 10));
         }
         SamplesCsv.write(dir.resolve("samples.csv"), samples);
-        Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo("golden-small", null, "LlamaForCausalLM", 1, x.cols(), 10, 1, 1, 10),
-                null, "golden", "test", 0, null, null, null, "float32", x.rows(), "2026-11-26T00:00:00Z", "test", null,
-                List.of(new Manifest.Point(0, "model.layers.0.input_layernorm", "l0.npy", x.rows(), x.cols(), "F32", null)));
+        Manifest m = ManifestBuilder.manifest().model("golden-small").modelPath(null).hidden(x.cols()).vocab(10)
+                .heads(1, 1).intermediate(10).dataset("golden").promptTemplate(null).computeDtype("float32")
+                .toolVersion("test")
+                .points(List.of(new Manifest.Point(0, "model.layers.0.input_layernorm", "l0.npy", x.rows(), x.cols(), "F32",
+                        null))).build();
         Json.write(dir.resolve("manifest.json"), m);
         return dir;
     }

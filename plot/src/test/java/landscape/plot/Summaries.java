@@ -1,5 +1,7 @@
 package landscape.plot;
 
+import static landscape.core.testing.JsonArrays.doubles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -117,13 +119,5 @@ final class Summaries {
         Path file = dir.resolve("summary-" + s.model() + "-" + s.shots() + "shot.json");
         Json.write(file, s);
         return file;
-    }
-
-    private static double[] doubles(JsonNode array) {
-        double[] out = new double[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asDouble();
-        }
-        return out;
     }
 }

@@ -5,19 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.List;
 import landscape.core.Json;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.Test;
 
 class ManifestFamilyTest {
-    static Manifest manifest(Manifest.ModelInfo model) {
-        return new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, model, null, "mmlu", "test", 0, "mmlu-v1", null,
-                null, "f32", 1, "2026-11-26T00:00:00Z", "0.1.0", null, List.of());
-    }
-
     @Test
     void theModelFamilyIsWrittenAndReadBack() throws Exception {
-        Manifest m = manifest(new Manifest.ModelInfo("q", "/m", "Qwen3ForCausalLM", 3, 64, 263, 4, 2, 128, "qwen3"));
+        Manifest m = ManifestBuilder.manifest().model("q").architecture("Qwen3ForCausalLM").layers(3).hidden(64).vocab(263)
+                .intermediate(128).family("qwen3").rows(1).build();
         String json = Json.MAPPER.writeValueAsString(m);
         assertTrue(json.contains("\"family\" : \"qwen3\""), json);
         assertEquals(m.model(), Json.MAPPER.readValue(json, Manifest.class).model());
@@ -25,8 +21,8 @@ class ManifestFamilyTest {
 
     @Test
     void aManifestWrittenBeforeTheFamilyWasRecordedStillReads() throws Exception {
-        ObjectNode old = Json.MAPPER.valueToTree(manifest(
-                new Manifest.ModelInfo("l", "/m", "LlamaForCausalLM", 3, 64, 262, 4, 2, 160)));
+        ObjectNode old = Json.MAPPER.valueToTree(ManifestBuilder.manifest().model("l").layers(3).hidden(64)
+                .intermediate(160).rows(1).build());
         ((ObjectNode) old.get("model")).remove("family");
         assertTrue(!old.get("model").has("family"));
         Manifest back = Json.MAPPER.treeToValue(old, Manifest.class);

@@ -15,6 +15,7 @@ import landscape.core.format.DType;
 import landscape.core.format.LayerInfo;
 import landscape.core.format.Safetensors;
 import landscape.core.format.Tensor;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,11 +24,9 @@ class RepresentationDirTest {
     Path tmp;
 
     static Manifest manifest(List<Manifest.Point> points, int rows) {
-        return new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo("tiny", "/m", "LlamaForCausalLM", 1, 2, 10, 1, 1, 4), null, "mmlu", "test", 2,
-                "mmlu-v1", null, null, "f32", rows, "2026-11-26T00:00:00Z", "0.1.0",
-                new Manifest.Accuracy(0.5, 0.5, 0.5, 0.5, Map.of("math", new Manifest.SubjectAccuracy(2, 0.5, 0.5))),
-                points);
+        return ManifestBuilder.manifest().hidden(2).vocab(10).heads(1, 1).intermediate(4).shots(2).rows(rows)
+                .accuracy(new Manifest.Accuracy(0.5, 0.5, 0.5, 0.5, Map.of("math", new Manifest.SubjectAccuracy(2, 0.5, 0.5))))
+                .points(points).build();
     }
 
     @Test

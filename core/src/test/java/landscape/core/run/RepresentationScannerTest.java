@@ -16,6 +16,7 @@ import landscape.core.format.Npy;
 import landscape.core.format.Safetensors;
 import landscape.core.format.Tensor;
 import landscape.core.testing.Golden;
+import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,9 +42,8 @@ class RepresentationScannerTest {
                     rows, dim, "f32", RepresentationDir.sha256(dir.resolve(name))));
         }
         SamplesCsv.write(dir.resolve(RepresentationDir.SAMPLES), List.of(new Sample(0, 0, "math", "A", "A", "A", 3)));
-        RepresentationDir.writeManifest(dir, new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION,
-                new Manifest.ModelInfo(model, "/m", "LlamaForCausalLM", n - 1, dim, 10, 1, 1, 4), null, "mmlu", "test",
-                shots, "mmlu-v1", null, null, "f32", rows, "2026-11-26T00:00:00Z", "0.1.0", null, points));
+        RepresentationDir.writeManifest(dir, ManifestBuilder.manifest().model(model).layers(n - 1).hidden(dim).vocab(10)
+                .heads(1, 1).intermediate(4).shots(shots).rows(rows).points(points).build());
         return dir;
     }
 

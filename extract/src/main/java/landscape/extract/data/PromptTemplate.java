@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import landscape.core.LandscapeException;
+import landscape.core.cli.UsageError;
 
 /**
  * The reference prompt: a header naming the subject, then k solved dev examples, then the question:
@@ -30,7 +31,7 @@ public final class PromptTemplate {
 
     public PromptTemplate(Map<String, List<Question>> dev, int shots, boolean shuffle, long seed) {
         if (shots < 0 || shots > 5) {
-            throw new LandscapeException("--shots: must be 0..5, got " + shots);
+            throw new UsageError("--shots: must be 0..5, got " + shots);
         }
         this.dev = dev;
         this.shots = shots;

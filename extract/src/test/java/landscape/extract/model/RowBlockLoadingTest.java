@@ -24,14 +24,14 @@ class RowBlockLoadingTest {
         for (DType d : List.of(DType.F32, DType.BF16, DType.F16)) {
             Path model = tmp.resolve("m" + d);
             TinyModelWriter.write(model, new TinyModelWriter.Spec(2, 32, 4, 2, 64, 270, 10000.0, false, d), 9);
-            Extractor.Result whole = Extractor.run(ExtractOptions.dataset(model, sample, "test", 1, tmp.resolve("a" + d)));
+            Extractor.Result whole = Extractor.run(ExtractOptions.builder(model, tmp.resolve("a" + d)).dataset(sample, "test", 1).build());
             long saved = WeightLoader.maxSingleMapping;
             int savedChunk = WeightLoader.chunkBytes;
             WeightLoader.maxSingleMapping = 1000; // every matrix goes through row blocks
             WeightLoader.chunkBytes = 700;        // several blocks per tensor
             Extractor.Result rows;
             try {
-                rows = Extractor.run(ExtractOptions.dataset(model, sample, "test", 1, tmp.resolve("b" + d)));
+                rows = Extractor.run(ExtractOptions.builder(model, tmp.resolve("b" + d)).dataset(sample, "test", 1).build());
             } finally {
                 WeightLoader.maxSingleMapping = saved;
                 WeightLoader.chunkBytes = savedChunk;

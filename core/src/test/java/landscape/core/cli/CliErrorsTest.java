@@ -1,10 +1,11 @@
-package landscape.core;
+package landscape.core.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import landscape.core.LandscapeException;
 import org.junit.jupiter.api.Test;
 
 class CliErrorsTest {
@@ -31,7 +32,16 @@ class CliErrorsTest {
     void debugAddsTheStackTrace() {
         String s = report(new LandscapeException("f: bad"), true);
         assertTrue(s.startsWith("landscape-x: f: bad"), s);
-        assertTrue(s.contains("at landscape.core.CliErrorsTest"), s);
+        assertTrue(s.contains("at landscape.core.cli.CliErrorsTest"), s);
+    }
+
+    @Test
+    void usageErrorIsOneLinePointingToTheHelpOfItsCommandAndExitsTwo() {
+        StringWriter out = new StringWriter();
+        assertEquals(2, CliErrors.report("landscape-x", "landscape-x sub", new UsageError("--a and --b exclude each other"),
+                false, new PrintWriter(out)));
+        assertEquals("landscape-x: --a and --b exclude each other (see landscape-x sub --help)" + System.lineSeparator(),
+                out.toString());
     }
 
     @Test

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compares landscape's kNN (DIR/knn_indices.npy, knn_distances.npy from `AnalyzeBenchmark knn DIR`) with
 scikit-learn's brute-force kNN on DIR/layer.npy (float64, n_neighbors=1001).
-    OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 analyze/bench/compare_knn.py DIR
+    OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/analyze/compare_knn.py DIR
 Reports identical index rows, where orders differ whether the distances there are tied to rounding, and the
 largest distance difference."""
 import sys

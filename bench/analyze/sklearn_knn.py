@@ -2,7 +2,7 @@
 """Reference timing: scikit-learn brute-force kNN (what DADApy's compute_distances runs) on a layer .npy.
 
 Run with Debian's python3-sklearn and a correctly tuned OpenBLAS:
-    OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 analyze/bench/sklearn_knn.py DIR/layer.npy [maxk] [repeats]
+    OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/analyze/sklearn_knn.py DIR/layer.npy [maxk] [repeats]
 Prints the load time and, per repeat, fit+kneighbors wall and process-CPU seconds. With SAVE_NEIGHBOURS=FILE.npy
 it also saves the neighbour indices (to compare with landscape's).
 """

@@ -1,4 +1,4 @@
-package landscape.extract.bench;
+package landscape.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -21,7 +21,8 @@ import landscape.extract.model.ModelConfig;
  * Extraction throughput on the CPU (not a test). Prepare the model once with
  * {@code landscape-extract make-tiny-model --out DIR --layers 8 --hidden 2048 --heads 16 --kv-heads 4
  * --intermediate 5632 --vocab 32000}, then run this class in a fresh JVM:
- * {@code ExtractBenchmark DIR [prompts=16] [tokens=512] [batchTokens=4096] [rounds=4]}. It measures a 2048^3 f32 matmul through DJL
+ * {@code java -cp bench/target/landscape-bench.jar landscape.bench.ExtractBenchmark DIR [prompts=16] [tokens=512]
+ * [batchTokens=4096] [rounds=4]} (docs/BENCHMARKS.md). It measures a 2048^3 f32 matmul through DJL
  * (the machine's GEMM peak, same process, same threads), runs a full extraction of N prompts of exactly T tokens
  * and prints end-to-end and forward-only tokens/s, the forward's model FLOP/s as a fraction of that peak, and peak
  * RSS (VmHWM) against the weight bytes.
@@ -46,7 +47,7 @@ public final class ExtractBenchmark {
                 c.numHeads(), c.numKvHeads(), c.intermediateSize(), c.vocabSize(), tokens, budget, flopsPerPrompt);
 
         // 1. end to end: the extraction service, N prompts, all points written
-        ExtractOptions o = ExtractOptions.prompts(model, prompts, work.resolve("out")).withBatchTokens(budget);
+        ExtractOptions o = ExtractOptions.builder(model, work.resolve("out")).prompts(prompts).batchTokens(budget).build();
         Extractor.Result r = Extractor.run(o);
         Extractor.Stats s = r.stats();
         if (s.tokens() != (long) n * tokens) {
