@@ -103,6 +103,7 @@ class DemoPipelineTest {
             Path model = Files.createDirectories(dir.resolve("models/" + m));
             Files.writeString(model.resolve("config.json"), "{}");
             Files.writeString(model.resolve("tokenizer.json"), "{}");
+            Files.writeString(model.resolve("model.safetensors"), "");
             sheet.append(m).append(',').append(model).append(',');
             if (m.equals("mistral-c")) {
                 Path adapter = Files.createDirectories(dir.resolve("adapters/" + m));

@@ -45,6 +45,7 @@ class ParamsValidationTest {
         Path model = Files.createDirectories(dir.resolve("model-ok"));
         Files.writeString(model.resolve("config.json"), "{}");
         Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.writeString(model.resolve("model.safetensors"), "");
         Path notAnAdapter = Files.createDirectories(dir.resolve("adapter-empty"));
         Files.writeString(dir.resolve("sheet-bad-adapter.csv"), "name,path,adapter\nft," + model + "," + notAnAdapter + "\n");
 

@@ -69,7 +69,7 @@ class UserMessagesTest {
     @Test
     void failedExtractionStopsTheRunWithTheToolsOwnMessage() throws Exception {
         Path dir = PipelineRun.newLaunchDir("extract-fails");
-        // a checkpoint that passes the parameter checks (config.json and tokenizer.json are there) but that
+        // a checkpoint that passes the parameter checks (config.json, tokenizer.json and weights are there) but that
         // landscape-extract refuses
         Path model = UnsafeNamesTest.tinyModel(dir.resolve("models/unknown-arch")).toRealPath();
         Files.writeString(model.resolve("config.json"), "{\"architectures\": [\"NoSuchModelForCausalLM\"]}");

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.format.Checkpoint;
+import landscape.core.model.ModelLocation;
 
 /**
  * The models of the pipeline's {@code --models}, read once and checked against the sheet's schema
@@ -30,17 +32,17 @@ import landscape.core.LandscapeException;
  *   <li>the schema's columns: no other column in a sheet; {@code required} values are given (a blank name is the
  *       name of the path's directory); {@code pattern} (with its {@code errorMessage}); {@code format}
  *       {@code directory-path}/{@code file-path}/{@code path} with {@code exists}; {@code uniqueEntries};</li>
- *   <li>the model directory holds config.json and tokenizer.json, and an adapter directory adapter_config.json and
+ *   <li>the model directory (a plain folder or a Hugging Face hub cache folder, resolved to its snapshot) holds
+ *       config.json, tokenizer.json and the weights, and an adapter directory adapter_config.json and
  *       adapter_model.safetensors ({@link #modelDirectory}, {@link #adapterDirectory}; symbolic links are followed,
- *       as in a Hugging Face hub cache snapshot).</li>
+ *       as in a hub cache snapshot). A model given without a name is named after its folder, or after the
+ *       repository ({@code Name} of {@code models--Org--Name}) for a hub cache folder.</li>
  * </ul>
  * The schema keywords are those nf-schema gives a samplesheet; a schema using any other validating keyword is
  * refused, so that no rule in it is silently ignored. Relative paths resolve against the launch directory.
  */
 public final class ModelSheet {
     public static final String PARAM = "--models";
-    public static final List<String> MODEL_FILES = List.of("config.json", "tokenizer.json");
-    public static final List<String> ADAPTER_FILES = List.of("adapter_config.json", "adapter_model.safetensors");
     static final String NAME = "name";
     static final String PATH = "path";
     static final String ADAPTER = "adapter";
@@ -161,33 +163,42 @@ public final class ModelSheet {
     }
 
     /**
-     * The checkpoint directory {@code dir} (shown as {@code shown}), checked: it is a directory holding
-     * config.json and tokenizer.json. Symbolic links are followed (a Hugging Face hub cache snapshot holds links
-     * into its blobs/ folder). The one place that decides what a model directory is.
+     * The checkpoint directory {@code dir} (shown as {@code shown}), checked: a plain checkpoint folder, or a Hugging
+     * Face hub cache folder ({@code models--Org--Name} or one of its snapshots, resolved by core's one rule,
+     * {@link ModelLocation}), holding config.json, tokenizer.json and the weights (model.safetensors or its index).
+     * Symbolic links are followed. Returns the folder that is read (the snapshot for a hub cache folder, so that
+     * {@code -resume} follows the revision). The one place that decides what a model directory is.
      */
     public static Path modelDirectory(Path dir, String shown) {
-        if (!Files.isDirectory(dir)) {
-            throw new LandscapeException(PARAM + ": model directory " + shown + " does not exist");
+        Path read = located(dir, shown, "model directory", ModelLocation.MODEL_FILES);
+        if (!Files.isRegularFile(read.resolve(Checkpoint.SINGLE)) && !Files.isRegularFile(read.resolve(Checkpoint.INDEX))) {
+            throw new LandscapeException(PARAM + ": model directory " + shown + " has no " + Checkpoint.SINGLE + " or "
+                    + Checkpoint.INDEX);
         }
-        for (String f : MODEL_FILES) {
-            if (!Files.isRegularFile(dir.resolve(f))) {
-                throw new LandscapeException(PARAM + ": model directory " + shown + " has no " + f);
-            }
-        }
-        return dir;
+        return read;
     }
 
     /** A PEFT LoRA adapter directory, checked: adapter_config.json and adapter_model.safetensors (links followed). */
     public static Path adapterDirectory(Path dir, String shown) {
+        return located(dir, shown, "adapter directory", ModelLocation.ADAPTER_FILES);
+    }
+
+    private static Path located(Path dir, String shown, String what, List<String> files) {
         if (!Files.isDirectory(dir)) {
-            throw new LandscapeException(PARAM + ": adapter directory " + shown + " does not exist");
+            throw new LandscapeException(PARAM + ": " + what + " " + shown + " does not exist");
         }
-        for (String f : ADAPTER_FILES) {
-            if (!Files.isRegularFile(dir.resolve(f))) {
-                throw new LandscapeException(PARAM + ": adapter directory " + shown + " has no " + f);
+        Path read;
+        try {
+            read = ModelLocation.resolve(dir).dir();
+        } catch (LandscapeException e) {
+            throw new LandscapeException(PARAM + ": " + what + " " + shown + ": " + e.getMessage());
+        }
+        for (String f : files) {
+            if (!Files.isRegularFile(read.resolve(f))) {
+                throw new LandscapeException(PARAM + ": " + what + " " + shown + " has no " + f);
             }
         }
-        return dir;
+        return read;
     }
 
     // ------------------------------------------------------------------ rows
@@ -252,9 +263,9 @@ public final class ModelSheet {
         Map<String, String> v = raw.values;
         boolean derived = false;
         if (v.get(NAME) == null && v.get(PATH) != null) {
-            Path named = resolve(launchDir, v.get(PATH), "model directory").normalize().getFileName();
+            String named = defaultName(resolve(launchDir, v.get(PATH), "model directory").normalize());
             if (named != null) {
-                v.put(NAME, named.toString());
+                v.put(NAME, named);
                 derived = true;
             }
         }
@@ -294,6 +305,23 @@ public final class ModelSheet {
         Path adapter = v.get(ADAPTER) == null ? null
                 : adapterDirectory(resolve(launchDir, v.get(ADAPTER), "adapter directory"), v.get(ADAPTER) + in);
         return new Row(v.get(NAME), model, adapter, RunType.of(adapter));
+    }
+
+    /**
+     * The name of a model given without one: the repository's {@code Name} for a hub cache folder
+     * ({@code models--Org--Name} or one of its snapshots), else the folder's name; null for a root path. A hub cache
+     * problem is left to the directory check, which says it with the row.
+     */
+    private static String defaultName(Path dir) {
+        if (Files.isDirectory(dir)) {
+            try {
+                return ModelLocation.resolve(dir).name();
+            } catch (LandscapeException e) {
+                // reported by modelDirectory with the row
+            }
+        }
+        Path name = dir.getFileName();
+        return name == null ? null : name.toString();
     }
 
     private static String label(String column) {

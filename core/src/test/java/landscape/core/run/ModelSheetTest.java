@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.testing.FakeHubCache;
 import landscape.core.testing.Golden;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,7 @@ class ModelSheetTest {
         Path m = Files.createDirectories(launch.resolve(dir));
         Files.writeString(m.resolve("config.json"), "{}");
         Files.writeString(m.resolve("tokenizer.json"), "{}");
+        Files.writeString(m.resolve("model.safetensors"), "");
         return m;
     }
 
@@ -180,11 +182,37 @@ class ModelSheetTest {
         Path snapshot = Files.createDirectories(launch.resolve("hub/snapshots/abc123"));
         Files.createSymbolicLink(snapshot.resolve("config.json"), Path.of("../../blobs/a1"));
         Files.createSymbolicLink(snapshot.resolve("tokenizer.json"), Path.of("../../blobs/b2"));
+        Files.createSymbolicLink(snapshot.resolve("model.safetensors"), Path.of("../../blobs/a1"));
         Path linked = Files.createSymbolicLink(launch.resolve("linked-model"), snapshot);
         List<ModelSheet.Row> rows = sheet.read(List.of(snapshot.toString(), linked.toString()), launch);
         assertEquals(List.of("abc123", "linked-model"), rows.stream().map(ModelSheet.Row::name).toList());
-        Files.delete(blobs.resolve("b2")); // a dangling link is no tokenizer.json
-        assertTrue(error(snapshot.toString()).endsWith(" has no tokenizer.json"));
+        Files.delete(blobs.resolve("b2")); // a dangling link (a partial download) is named
+        String m = error(snapshot.toString());
+        assertTrue(m.startsWith("--models: model directory " + snapshot) && m.contains("tokenizer.json"), m);
+    }
+
+    @Test
+    void hubCacheFolderIsReadAtItsSnapshotAndNamedAfterTheRepository() throws IOException {
+        Path source = model("plain/Meta-Llama-3-8B");
+        Files.writeString(source.resolve("model.safetensors"), "");
+        String rev = "0123456789abcdef0123456789abcdef01234567";
+        Path repo = FakeHubCache.build(source, launch.resolve("hub"), "model", "meta-llama/Meta-Llama-3-8B", rev);
+        Path snapshot = repo.resolve("snapshots").resolve(rev);
+        List<ModelSheet.Row> rows = sheet.read(List.of(repo.toString()), launch);
+        assertEquals("Meta-Llama-3-8B", rows.get(0).name());
+        assertEquals(snapshot.toRealPath(), rows.get(0).model().toRealPath(), "the snapshot is what EXTRACT stages");
+        rows = sheet.read(List.of(snapshot.toString()), launch);
+        assertEquals("Meta-Llama-3-8B", rows.get(0).name(), "a snapshot folder is named after its repository");
+        Files.delete(repo.resolve("refs/main"));
+        String m = error(repo.toString());
+        assertTrue(m.startsWith("--models: model directory " + repo + ": ") && m.contains("refs/main"), m);
+    }
+
+    @Test
+    void modelDirectoryWithoutWeightsIsRefused() throws IOException {
+        model("models/noweights").resolve("model.safetensors").toFile().delete();
+        assertEquals("--models: model directory models/noweights has no model.safetensors or model.safetensors.index.json",
+                error("models/noweights"));
     }
 
     @Test

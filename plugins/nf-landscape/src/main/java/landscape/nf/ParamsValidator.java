@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.data.MmluLayout;
 import landscape.core.run.ModelSheet;
 
 /**
@@ -41,7 +42,8 @@ import landscape.core.run.ModelSheet;
  *       path, a comma list, a list, or a CSV sheet {@code name,path[,adapter]}), when its property names a sheet
  *       schema ({@code "schema": "assets/schema_models.json"}, relative to the schema's folder), is read by core's
  *       {@link ModelSheet} against it: safe, distinct names, model directories with config.json and tokenizer.json,
- *       adapter directories with their two files; {@code dataset}/{@code split} is a directory.</li>
+ *       adapter directories with their two files; {@code split} of {@code dataset} has files in one of the MMLU
+ *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved).</li>
  * </ol>
  */
 public final class ParamsValidator {
@@ -253,9 +255,11 @@ public final class ParamsValidator {
         if (split == null || split.isNull() || split.asText().isBlank()) {
             return;
         }
-        if (!Files.isDirectory(dir.resolve(split.asText()))) {
-            throw new LandscapeException("--split: dataset split directory " + dir.resolve(split.asText())
-                    + " does not exist");
+        // core's one rule for MMLU folders: the Hendrycks CSV layout or cais/mmlu parquet (hub cache folders too)
+        try {
+            MmluLayout.check(dir, split.asText());
+        } catch (LandscapeException e) {
+            throw new LandscapeException("--split " + split.asText() + ": " + e.getMessage());
         }
     }
 

@@ -95,6 +95,7 @@ class LandscapeExtensionTest {
         Path model = Files.createDirectories(tmp.resolve("models/tiny"));
         Files.writeString(model.resolve("config.json"), "{}");
         Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.writeString(model.resolve("model.safetensors"), "");
         Path adapter = Files.createDirectories(tmp.resolve("adapters/lora-1"));
         Files.writeString(adapter.resolve("adapter_config.json"), "{}");
         Files.writeString(adapter.resolve("adapter_model.safetensors"), "");
@@ -111,6 +112,7 @@ class LandscapeExtensionTest {
         Path twin = Files.createDirectories(tmp.resolve("elsewhere/base"));
         Files.writeString(twin.resolve("config.json"), "{}");
         Files.writeString(twin.resolve("tokenizer.json"), "{}");
+        Files.writeString(twin.resolve("model.safetensors"), "");
         AbortOperationException e = assertThrows(AbortOperationException.class,
                 () -> new LandscapeExtension().modelsToList(sheet + "," + twin, schema.toString()));
         assertTrue(e.getMessage().startsWith("--models: model name 'base' is used twice"), e.getMessage());

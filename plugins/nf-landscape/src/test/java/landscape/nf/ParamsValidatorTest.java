@@ -37,7 +37,9 @@ class ParamsValidatorTest {
         Path model = Files.createDirectories(launch.resolve("models/tiny"));
         Files.writeString(model.resolve("config.json"), "{}");
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.createDirectories(launch.resolve("data/mmlu/test"));
+        Files.writeString(model.resolve("model.safetensors"), "");
+        Files.writeString(Files.createDirectories(launch.resolve("data/mmlu/test")).resolve("anatomy_test.csv"),
+                "q,a,b,c,d,A\n");
     }
 
     Map<String, Object> good() {
@@ -162,6 +164,7 @@ class ParamsValidatorTest {
         Path odd = Files.createDirectories(launch.resolve("models/m$(touch PWNED)"));
         Files.writeString(odd.resolve("config.json"), "{}");
         Files.writeString(odd.resolve("tokenizer.json"), "{}");
+        Files.writeString(odd.resolve("model.safetensors"), "");
         Map<String, Object> p = good();
         p.put("models", "models/m$(touch PWNED)");
         assertTrue(error(p).startsWith("--models: model name 'm$(touch PWNED)' (the name of the directory "));
@@ -182,8 +185,28 @@ class ParamsValidatorTest {
         Map<String, Object> p = good();
         p.put("split", "val");
         String m = error(p);
-        assertTrue(m.startsWith("--split: dataset split directory "), m);
-        assertTrue(m.endsWith("data/mmlu/val does not exist"), m);
+        assertTrue(m.startsWith("--split val: "), m);
+        assertTrue(m.contains("data/mmlu/val: no such split folder"), m);
+    }
+
+    @Test
+    void datasetInTheHubParquetLayoutPassesAndItsSplitsAreChecked() throws IOException {
+        Path hub = Golden.repositoryRoot().resolve("extract/src/test/resources/mmlu-hub");
+        Map<String, Object> p = good();
+        p.put("dataset", hub.toString());
+        p.put("split", "dev");
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+        p.put("split", "val");
+        String none = error(p);
+        assertTrue(none.startsWith("--split val: ") && none.contains("no validation parquet file"), none);
+        Path testOnly = Files.createDirectories(launch.resolve("mmlu-test-only/all"));
+        Files.copy(hub.resolve("all/test-00000-of-00001.parquet"), testOnly.resolve("test-00000-of-00001.parquet"));
+        p.put("dataset", "mmlu-test-only");
+        p.put("split", "test");
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+        p.put("split", "dev");
+        String m = error(p);
+        assertTrue(m.startsWith("--split dev: ") && m.contains("no dev parquet file"), m);
     }
 
     @Test
