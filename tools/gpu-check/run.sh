@@ -4,6 +4,7 @@
 #
 #   bash tools/gpu-check/run.sh [--kit build/gpu-kit] [--out DIR] [--work DIR] [--batch-tokens N] [--budget S]
 #   bash tools/gpu-check/run.sh --cpu-dry-run [...]      # the same steps on this machine's CPU, GPU parts left out
+#   --reuse-jni: keep a JNI that an earlier run left in WORK/djl-jni for the same torch (repeated dry runs)
 #
 # Steps (each one is recorded in OUT/results.json; a failed step is recorded and the next one runs):
 #   1. the machine: GPU, driver, torch, CUDA, transformers, cores
@@ -26,7 +27,7 @@ set -uo pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 HERE=$REPO/tools/gpu-check
-KIT=$REPO/build/gpu-kit OUTDIR=${OUT:-} WORK="" DRY=0 BATCH_TOKENS=8192 BUDGET=480
+KIT=$REPO/build/gpu-kit OUTDIR=${OUT:-} WORK="" DRY=0 BATCH_TOKENS=8192 BUDGET=480 REUSE_JNI=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --kit) KIT=$2; shift 2 ;;
@@ -35,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --batch-tokens) BATCH_TOKENS=$2; shift 2 ;;
     --budget) BUDGET=$2; shift 2 ;;
     --cpu-dry-run) DRY=1; shift ;;
+    --reuse-jni) REUSE_JNI=1; shift ;;
     -h|--help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -76,6 +78,7 @@ PY
 tail1() { tail -n 1 "$1" 2>/dev/null | tr '"\\' "''" | cut -c1-300; }
 
 echo '{}' > "$R"
+put kit_bytes "$(du -sb "$KIT" | cut -f1)"
 put kit "$(python3 -c 'import json,sys;print(json.dumps(dict(l.rstrip("\n").split("=",1) for l in open(sys.argv[1]) if "=" in l)))' "$KIT/KIT.txt")"
 put mode "$([[ $DRY == 1 ]] && echo cpu-dry-run || echo gpu)"
 put tolerances '{"golden_f32": 1e-4, "golden_f16": 2e-2, "note": "deviation / max(1, max|expected|) per point and row"}'
@@ -125,22 +128,24 @@ else
   [[ -n $TORCH ]] || { note "no CPU libtorch with headers here (apt-get install libtorch-dev): nothing to run"; put libtorch '"none found"'; exit 1; }
 fi
 put libtorch "\"$TORCH\""
-# f16 on the CPU needs a torch with half-precision CPU kernels (Debian's 1.13 has no f16 matmul on the CPU)
-HALF=f16
-if [[ $DRY == 1 ]]; then
-  LT_HOME=$KIT source "$KIT/bin/lib/libtorch.sh"
-  if libtorch_probe "$TORCH" && _lt_older "$LT_BASE" 2.0.0; then HALF=f32; fi
-fi
 export LANDSCAPE_JNI_DIR=$WORK/djl-jni DJL_CACHE_DIR=$WORK/djl-cache LANDSCAPE_LIBTORCH=$TORCH
 note "JNI for $TORCH"
 s=$(date +%s)
-if "$KIT/tools/build-djl-jni.sh" --libtorch "$TORCH" --djl-src "$KIT/djl" --jobs "$(nproc)" > "$OUTDIR/jni-build.log" 2>&1; then
+LT_HOME=$KIT source "$KIT/bin/lib/libtorch.sh"
+libtorch_probe "$TORCH" || { note "$LT_ERROR"; put libtorch_probe "\"$LT_ERROR\""; exit 1; }
+put libtorch_probe "{\"version\": \"$LT_VERSION\", \"flavor\": \"$LT_FLAVOR\", \"abi\": \"$LT_ABI\", \"from\": \"$LT_VERSION_FROM\"}"
+if [[ $REUSE_JNI == 1 ]] && ls "$LANDSCAPE_JNI_DIR"/djl-*/"$LT_KEY"/libdjl_torch.so >/dev/null 2>&1; then
+  put jni '{"built": "reused from an earlier run (--reuse-jni)"}'
+elif "$KIT/tools/build-djl-jni.sh" --libtorch "$TORCH" --djl-src "$KIT/djl" --jobs "$(nproc)" > "$OUTDIR/jni-build.log" 2>&1; then
   put jni "{\"built\": true, \"seconds\": $(( $(date +%s) - s )), \"log\": \"$(tail1 "$OUTDIR/jni-build.log")\"}"
 else
   put jni "{\"built\": false, \"seconds\": $(( $(date +%s) - s )), \"log\": \"$(tail1 "$OUTDIR/jni-build.log")\"}"
   note "JNI build failed: $(tail -n 5 "$OUTDIR/jni-build.log")"
   exit 1
 fi
+# f16 on the CPU needs a torch with half-precision CPU kernels (Debian's 1.13 has no f16 matmul on the CPU)
+HALF=f16
+if [[ $DRY == 1 ]] && _lt_older "$LT_BASE" 2.0.0; then HALF=f32; fi
 EX="$KIT/bin/landscape-extract"
 AN="$KIT/bin/landscape-analyze"
 
