@@ -73,7 +73,7 @@ final class BatchRun {
             for (int p : points) {
                 Map<String, Safetensors.Spec> spec = Map.of("layer",
                         new Safetensors.Spec(target.fileType(), new long[] {n, c.pointDim(p)}));
-                writers.put(p, Safetensors.create(dir.resolve(fileName(p)), spec,
+                writers.put(p, Safetensors.create(dir.resolve(RepresentationDir.layerFile(p)), spec,
                         Map.of("index", String.valueOf(p), "module", c.pointModule(p))));
             }
             List<BatchPlan.Batch> plan = BatchPlan.plan(lengths, batchTokens);
@@ -144,10 +144,5 @@ final class BatchRun {
             slice.position(r * rowBytes).limit((r + 1) * rowBytes);
             w.write("layer", order[r], slice.slice());
         }
-    }
-
-    /** The layer file of extraction point {@code point}. */
-    static String fileName(int point) {
-        return "l" + point + ".safetensors";
     }
 }
