@@ -52,7 +52,7 @@ public final class Extractor {
                  NDManager root = NDManager.newBaseManager(target.device(), "PyTorch")) {
                 DecoderModel model = DecoderModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
                 double load = (System.nanoTime() - t0) / 1e9;
-                BatchRun.Outcome done = new BatchRun(model, target, points, tok, items, ids)
+                BatchRun.Outcome done = new BatchRun(model, target, points, tok, items, ids, o.model())
                         .writeInto(out.dir(), o.batchTokens(), o.progress());
                 Manifest m = RunManifest.of(o, config, adapter, target, items.size(), done.accuracy(),
                         RunManifest.points(config, points, out.dir(), items.size(), target));
