@@ -60,7 +60,7 @@ public final class AtomicOutput implements AutoCloseable {
     private final Shape shape;
     private final Path target;
     private final Rule rule;
-    private final Path staging;
+    private Path staging;
     private final Thread cleanup;
     private boolean done;
 
@@ -74,10 +74,22 @@ public final class AtomicOutput implements AutoCloseable {
         }
         createDirectories(target, parent);
         removeLeftovers(parent, this.target.getFileName().toString(), rule);
-        this.staging = createStaging(target, parent, this.target.getFileName().toString());
-        // A run stopped by a signal (Ctrl-C, Slurm or Nextflow's SIGTERM) must not leave its staging folder behind
+        // A run stopped by a signal (Ctrl-C, Slurm or Nextflow's SIGTERM) must not leave its staging folder behind:
+        // the hook is in place before the folder exists
         this.cleanup = new Thread(this::removeStaging, "landscape-staging-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            Path made = createStaging(target, parent, this.target.getFileName().toString());
+            synchronized (this) {
+                staging = made;
+                if (done) { // the hook ran meanwhile
+                    deleteQuietly(made);
+                }
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     /** A directory output, replaced as a whole; checked against {@code rule} now and again at {@link #commit()}. */
@@ -143,12 +155,12 @@ public final class AtomicOutput implements AutoCloseable {
     }
 
     /** The staging folder to write into (for {@link #file}, the folder that holds {@link #file()}). */
-    public Path dir() {
+    public synchronized Path dir() {
         return staging;
     }
 
     /** Where to write the one file of a {@link #file} output. */
-    public Path file() {
+    public synchronized Path file() {
         if (shape != Shape.FILE) {
             throw new IllegalStateException("not a one-file output");
         }
@@ -187,7 +199,9 @@ public final class AtomicOutput implements AutoCloseable {
     private synchronized void removeStaging() {
         if (!done) {
             done = true;
-            deleteQuietly(staging);
+            if (staging != null) {
+                deleteQuietly(staging);
+            }
         }
     }
 
