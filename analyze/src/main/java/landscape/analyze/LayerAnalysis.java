@@ -16,6 +16,7 @@ import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.RepresentationScanner;
+import landscape.core.run.RunType;
 import landscape.core.run.SamplesCsv;
 import landscape.core.run.StatsFiles;
 
@@ -82,11 +83,11 @@ public final class LayerAnalysis {
     /**
      * The reference pipeline publishes a model's pretrained and fine-tuned runs under the same model name, in
      * {@code .../pretrained/<split>/<model>/<k>shot} and {@code .../finetuned/<split>/<model>/<k>shot}; the stats of
-     * a fine-tuned run get the adapter {@code finetuned}, so that summaries and figures keep the two apart.
+     * a fine-tuned run (core's {@link RunType} rule) get the adapter {@code finetuned}, so that summaries and figures
+     * keep the two apart.
      */
     static String referenceAdapter(Path realDir) {
-        int n = realDir.getNameCount();
-        return n >= 4 && realDir.getName(n - 4).toString().equals("finetuned") ? "finetuned" : null;
+        return RunType.FINETUNED.equals(RunType.ofRun(realDir, null)) ? RunType.FINETUNED : null;
     }
 
     /**

@@ -35,6 +35,7 @@ public final class Extractor {
 
     public static Result run(ExtractOptions o) {
         long t0 = System.nanoTime();
+        o = HubInputs.resolve(o);
         RepresentationDir.checkReplaceable(o.out());
         ModelConfig config = ModelConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
