@@ -124,6 +124,10 @@ public final class StatsFiles {
                 numbers(file, "", s, f, where, true);
             }
         }
+        JsonNode run = s.get("run");
+        if (run != null && run.isObject()) {
+            accuracy(file, "run: ", run, where); // goes into the summary and the figures' accuracy table
+        }
     }
 
     private static void checkSummary(Path file, JsonNode s) {
@@ -154,20 +158,25 @@ public final class StatsFiles {
                 numbers(file, at, l, f, where, false);
             }
         }
-        JsonNode acc = s.get("accuracy");
-        if (present(s, "accuracy")) {
-            // absent for runs without answers (JSONL prompts without them, reference directories, a bare --layer)
-            for (String f : ACCURACY_NUMBERS) {
-                number(file, "accuracy: ", acc, f, where);
-            }
-            JsonNode per = acc.get("per_subject");
-            if (per != null && per.isObject()) {
-                for (Iterator<Map.Entry<String, JsonNode>> it = per.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    String at = "accuracy of subject '" + e.getKey() + "': ";
-                    number(file, at, e.getValue(), "accuracy", where);
-                    number(file, at, e.getValue(), "constrained", where);
-                }
+        accuracy(file, "", s, where);
+    }
+
+    /** The {@code accuracy} of {@code o} when present (absent for runs without answers: see docs/FORMAT.md). */
+    private static void accuracy(Path file, String at, JsonNode o, String where) {
+        if (!present(o, "accuracy")) {
+            return;
+        }
+        JsonNode acc = o.get("accuracy");
+        for (String f : ACCURACY_NUMBERS) {
+            number(file, at + "accuracy: ", acc, f, where);
+        }
+        JsonNode per = acc.get("per_subject");
+        if (per != null && per.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = per.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String subject = at + "accuracy of subject '" + e.getKey() + "': ";
+                number(file, subject, e.getValue(), "accuracy", where);
+                number(file, subject, e.getValue(), "constrained", where);
             }
         }
     }

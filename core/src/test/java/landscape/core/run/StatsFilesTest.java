@@ -53,6 +53,14 @@ class StatsFilesTest {
         Files.writeString(f, Files.readString(f).replace("\"ids\" : [ 9.0, 8.0 ]", "\"ids\" : [ 9.0, NaN ]"));
         assertEquals(f + ": field 'ids[1]' is NaN; a stats.json needs a finite number there", refusal(f));
         assertThrows(LandscapeException.class, () -> StatsFiles.checkStats(f, stats(Double.POSITIVE_INFINITY, null)));
+        // the run's accuracy goes into the summary: checked when present
+        LayerStats s = stats(0.2, null);
+        LayerStats.RunRef r = s.run();
+        Json.write(f, new LayerStats(s.nPoints(), s.maxk(), s.ids(), s.idsErr(), s.rs(), s.nClusters(), s.ariSubjects(),
+                s.ariLetters(), s.coreFraction(), s.overlapSubjects(), s.overlapLetters(), s.params(), s.timings(),
+                new LayerStats.RunRef(r.model(), null, null, null, 0, 3, null, null,
+                        new Manifest.Accuracy(0.5, Double.NaN, 0.5, 0.5, Map.of())), null, null, null, null, null));
+        assertEquals(f + ": run: accuracy: field 'macro' is NaN; a stats.json needs a finite number there", refusal(f));
     }
 
     @Test
