@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SortedSet;
 import landscape.core.LandscapeException;
 import landscape.core.format.Checkpoint;
+import landscape.core.run.AtomicOutput;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.extract.data.PromptItem;
@@ -46,35 +47,21 @@ public final class Extractor {
             checkTokens(ids, config, o.model());
             PromptLengths.check(ids, items, config.maxPositionEmbeddings(), o.model().resolve("config.json"),
                     o.allowLongPrompts(), System.err);
-            Path staging = RepresentationDir.staging(o.out());
-            // A run killed by a signal (Ctrl-C, Slurm/Nextflow SIGTERM) must not leave its staging directory (with
-            // preallocated, possibly multi-GB layer files) behind.
-            Thread cleanup = new Thread(() -> deleteQuietly(staging), "landscape-extract-cleanup");
-            Runtime.getRuntime().addShutdownHook(cleanup);
-            boolean committed = false;
-            try (Checkpoint ckpt = Checkpoint.open(o.model());
+            // staged beside --out, renamed into place at the end; removed on failure and on SIGTERM/Ctrl-C
+            try (AtomicOutput out = RepresentationDir.stage(o.out());
+                 Checkpoint ckpt = Checkpoint.open(o.model());
                  NDManager root = NDManager.newBaseManager(target.device(), "PyTorch")) {
                 DecoderModel model = DecoderModel.load(config, ckpt, root.newSubManager(), target.type(), adapter);
                 double load = (System.nanoTime() - t0) / 1e9;
-                BatchRun.Outcome done = new BatchRun(model, target, points, tok, items, ids)
-                        .writeInto(staging, o.batchTokens(), o.progress());
+                BatchRun.Outcome done = new BatchRun(model, target, points, tok, items, ids, o.model())
+                        .writeInto(out.dir(), o.batchTokens(), o.progress());
                 Manifest m = RunManifest.of(o, config, adapter, target, items.size(), done.accuracy(),
-                        RunManifest.points(config, points, staging, items.size(), target));
-                RepresentationDir.writeManifest(staging, m);
-                RepresentationDir.commit(staging, o.out());
-                committed = true;
+                        RunManifest.points(config, points, out.dir(), items.size(), target));
+                RepresentationDir.writeManifest(out.dir(), m);
+                out.commit();
                 Stats stats = new Stats(items.size(), done.tokens(), done.paddedTokens(), done.batches(), load,
                         done.forwardSeconds(), (System.nanoTime() - t0) / 1e9);
                 return new Result(o.out(), m, stats);
-            } finally {
-                if (!committed) {
-                    deleteQuietly(staging);
-                }
-                try {
-                    Runtime.getRuntime().removeShutdownHook(cleanup);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running or about to; nothing to undo
-                }
             }
         }
     }
@@ -83,7 +70,7 @@ public final class Extractor {
     private static void checkTokens(long[][] ids, ModelConfig c, Path model) {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i].length == 0) {
-                throw new LandscapeException("prompt " + i + " tokenizes to nothing");
+                throw LandscapeException.of(model.resolve("tokenizer.json"), "prompt " + i + " tokenizes to no tokens");
             }
             for (long id : ids[i]) {
                 if (id < 0 || id >= c.vocabSize()) {
@@ -91,15 +78,6 @@ public final class Extractor {
                             + ", outside the model's vocab_size " + c.vocabSize());
                 }
             }
-        }
-    }
-
-    /** Deletes a staging directory, keeping whatever error stopped the run (a leftover is only wasted space). */
-    private static void deleteQuietly(Path staging) {
-        try {
-            RepresentationDir.deleteTree(staging);
-        } catch (RuntimeException ignored) {
-            // nothing more to do
         }
     }
 }

@@ -33,7 +33,7 @@ class ParamsValidationTest {
                 Arguments.of("missing model directory", List.of("--tiny_model", "false", "--models", "@missing-model"), "models"),
                 Arguments.of("model without tokenizer.json", List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),
                 Arguments.of("adapter without adapter_config.json", List.of("--tiny_model", "false", "--models", "@sheet-bad-adapter.csv"), "adapter_config.json"),
-                Arguments.of("missing dataset split", List.of("--split", "validation"), "validation"));
+                Arguments.of("missing dataset split", List.of("--split", "train"), "train"));
     }
 
     @ParameterizedTest(name = "{0}")
