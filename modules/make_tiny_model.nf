@@ -1,10 +1,12 @@
+include { shellQuote; shellArgs } from 'plugin/nf-landscape'
+
 /*
  * MAKE_TINY_MODEL: a random-weight Llama in the Hugging Face layout (config.json, model.safetensors,
- * tokenizer.json) for the test profile and the demo. Shape and seed come from task.ext.args (conf/test.config).
+ * tokenizer.json) for the test profile and the demo. Label small. Shape and seed come from task.ext.args
+ * (conf/test.config).
  */
 process MAKE_TINY_MODEL {
     tag "${name}"
-    label 'cpu'
     label 'small'
 
     input:
@@ -15,9 +17,9 @@ process MAKE_TINY_MODEL {
     path 'versions.yml'             , emit: versions
 
     script:
-    def args = task.ext.args ?: ''
+    def args = shellArgs(task.ext.args)
     """
-    landscape-extract make-tiny-model --out ${name} ${args}
+    landscape-extract make-tiny-model --out ${shellQuote(name)} ${args}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -26,11 +28,12 @@ process MAKE_TINY_MODEL {
     """
 
     stub:
+    def dir = shellQuote(name)
     """
-    mkdir -p ${name}
-    echo '{"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 4}' > ${name}/config.json
-    echo '{}' > ${name}/tokenizer.json
-    touch ${name}/model.safetensors
+    mkdir -p ${dir}
+    echo '{"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 4}' > ${dir}/config.json
+    echo '{}' > ${dir}/tokenizer.json
+    touch ${dir}/model.safetensors
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -1,9 +1,10 @@
+include { shellArgs } from 'plugin/nf-landscape'
+
 /*
  * PLOT: every summary of the run → figures/ (aris, ids, clusters, overlap as .png/.svg), accuracy.csv and a
- * self-contained report.html.
+ * self-contained report.html. Label small; figure options from task.ext.args (conf/modules.config).
  */
 process PLOT {
-    label 'cpu'
     label 'small'
 
     input:
@@ -16,7 +17,7 @@ process PLOT {
     path 'versions.yml', emit: versions
 
     script:
-    def args = task.ext.args ?: ''
+    def args = shellArgs(task.ext.args)
     """
     landscape-plot --stats summaries/* ${args} --out figures
 

@@ -1,10 +1,11 @@
+include { shellArgs; shellQuote } from 'plugin/nf-landscape'
+
 /*
  * SUMMARIZE: the per-layer stats of one (model, shots) run → summary-<model>-<k>shot.json and .csv
- * (one row per layer), the input of PLOT.
+ * (one row per layer), the input of PLOT. Label small.
  */
 process SUMMARIZE {
     tag "${meta.model} ${meta.shots}shot"
-    label 'cpu'
     label 'small'
 
     input:
@@ -16,7 +17,7 @@ process SUMMARIZE {
     path 'versions.yml'                            , emit: versions
 
     script:
-    def args = task.ext.args ?: ''
+    def args = shellArgs(task.ext.args)
     """
     landscape-analyze summarize --stats 'stats/*.json' ${args} --out summary
 
@@ -27,11 +28,11 @@ process SUMMARIZE {
     """
 
     stub:
-    def name = "summary-${meta.model}-${meta.shots}shot"
+    def name = "summary-${meta.model}-${meta.shots as int}shot"
     """
     mkdir -p summary
-    echo '{"model": "${meta.model}", "shots": ${meta.shots}, "layers": []}' > summary/${name}.json
-    echo 'layer' > summary/${name}.csv
+    printf '{"model": "%s", "shots": %s, "layers": []}\\n' ${shellQuote(meta.model)} ${meta.shots as int} > summary/${shellQuote(name + '.json')}
+    echo layer > summary/${shellQuote(name + '.csv')}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -1,12 +1,9 @@
 package landscape.analyze;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import landscape.core.LandscapeException;
 import landscape.core.cli.Cli;
 import landscape.core.cli.UsageError;
 import landscape.core.run.LayerStats;
@@ -58,7 +55,7 @@ public final class AnalyzeMain implements Callable<Integer> {
     String model;
     @Option(names = "--shots", paramLabel = "K", description = "Provenance for a bare --layer file.")
     Integer shots;
-    @Option(names = "--out", paramLabel = "FILE", description = "stats.json to write.")
+    @Option(names = "--out", paramLabel = "FILE", description = "stats.json to write (replaces only an earlier stats.json).")
     Path out;
 
     public static void main(String[] args) {
@@ -106,21 +103,11 @@ public final class AnalyzeMain implements Callable<Integer> {
                     layer.toString(), null);
             in = new LayerAnalysis.Input(layer, samples, spec, ref);
         }
-        createParent(out);
         LayerStats s = LayerAnalysis.runTo(in, params, out);
         int scale = params.idScaleIndex();
         System.out.printf(Locale.ROOT, "%s: n_points %d, id %.3f, clusters %d, ARI subjects %.3f letters %.3f, %.2f s%n",
                 out, s.nPoints(), s.ids()[scale], s.nClusters(), s.ariSubjects(), s.ariLetters(), s.timings().get("total"));
         return 0;
-    }
-
-    static void createParent(Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        try {
-            Files.createDirectories(parent);
-        } catch (IOException e) {
-            throw LandscapeException.of(parent, "cannot create: " + e.getMessage());
-        }
     }
 
     /** {@code landscape-analyze summarize}: per (model, shots) summary JSON and CSV. */
@@ -130,7 +117,8 @@ public final class AnalyzeMain implements Callable<Integer> {
         @Option(names = "--stats", required = true, arity = "1..*", paramLabel = "GLOB|DIR",
                 description = "stats.json files: globs (quote them), directories or files.")
         List<String> stats;
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+        @Option(names = "--out", required = true, paramLabel = "DIR",
+                description = "Output directory (its other files are left alone; only earlier summaries are replaced).")
         Path out;
 
         @Override

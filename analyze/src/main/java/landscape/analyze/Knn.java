@@ -99,7 +99,8 @@ public final class Knn {
     private static Device device(Target target) {
         if (target == Target.GPU) {
             if (Engine.getEngine("PyTorch").getGpuCount() < 1) {
-                throw new LandscapeException("--device gpu: no CUDA device visible to PyTorch (CPU natives or no GPU)");
+                throw new LandscapeException("--device gpu: no CUDA device visible to PyTorch (CPU natives, or no GPU; "
+                        + "CUDA natives come from the -Pcuda build or --libtorch DIR, docs/EXTRACT.md)");
             }
             return Device.gpu();
         }

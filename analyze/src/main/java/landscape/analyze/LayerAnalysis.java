@@ -11,11 +11,14 @@ import landscape.core.LandscapeException;
 import landscape.core.Matrix;
 import landscape.core.format.LayerFiles;
 import landscape.core.format.ReferenceStatistics;
+import landscape.core.run.AtomicOutput;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.RepresentationScanner;
+import landscape.core.run.RunType;
 import landscape.core.run.SamplesCsv;
+import landscape.core.run.StatsFiles;
 
 /**
  * One layer's analysis, the reference's steps in order: load (float64) and mask, drop duplicate rows, exact kNN,
@@ -80,18 +83,26 @@ public final class LayerAnalysis {
     /**
      * The reference pipeline publishes a model's pretrained and fine-tuned runs under the same model name, in
      * {@code .../pretrained/<split>/<model>/<k>shot} and {@code .../finetuned/<split>/<model>/<k>shot}; the stats of
-     * a fine-tuned run get the adapter {@code finetuned}, so that summaries and figures keep the two apart.
+     * a fine-tuned run (core's {@link RunType} rule) get the adapter {@code finetuned}, so that summaries and figures
+     * keep the two apart.
      */
     static String referenceAdapter(Path realDir) {
-        int n = realDir.getNameCount();
-        return n >= 4 && realDir.getName(n - 4).toString().equals("finetuned") ? "finetuned" : null;
+        return RunType.FINETUNED.equals(RunType.ofRun(realDir, null)) ? RunType.FINETUNED : null;
     }
 
-    /** Runs the analysis and writes stats.json atomically. */
+    /**
+     * Runs the analysis and writes stats.json all-or-nothing: {@code out} may only be an earlier stats.json (checked
+     * before the analysis starts), the file is staged beside it for the whole run (removed on failure and SIGTERM),
+     * and a non-finite metric is an error rather than a stats.json.
+     */
     public static LayerStats runTo(Input in, AnalysisParams params, Path out) {
-        LayerStats stats = run(in, params);
-        Json.write(out, stats);
-        return stats;
+        try (AtomicOutput stage = AtomicOutput.file(out, StatsFiles.STATS)) {
+            LayerStats stats = run(in, params);
+            StatsFiles.checkStats(out, stats);
+            Json.write(stage.file(), stats);
+            stage.commit();
+            return stats;
+        }
     }
 
     public static LayerStats run(Input in, AnalysisParams params) {

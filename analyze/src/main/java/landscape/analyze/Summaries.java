@@ -17,8 +17,10 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.run.AtomicOutput;
 import landscape.core.run.Csv;
 import landscape.core.run.LayerStats;
+import landscape.core.run.StatsFiles;
 
 /**
  * {@code landscape-analyze summarize}: gathers per-layer stats.json files and writes, per (model, shots), one
@@ -26,8 +28,7 @@ import landscape.core.run.LayerStats;
  * row per layer.
  */
 public final class Summaries {
-    static final String CSV_HEADER = "layer,module,n_points,id,id_err,n_clusters,ari_subjects,ari_letters,core_fraction,"
-            + "overlap_subjects,overlap_letters";
+    static final String CSV_HEADER = StatsFiles.SUMMARY_CSV_HEADER;
 
     private Summaries() {
     }
@@ -40,21 +41,13 @@ public final class Summaries {
         }
         Map<String, List<Entry>> groups = new TreeMap<>();
         for (Path f : files) {
-            LayerStats s = Json.read(f, LayerStats.class);
-            if (s.ids() == null) {
-                throw LandscapeException.of(f, "not a stats.json (no ids)");
-            }
+            LayerStats s = StatsFiles.readStats(f);
             LayerStats.RunRef r = s.run();
             if (r == null || r.model() == null || r.shots() == null || r.layer() == null) {
                 throw LandscapeException.of(f, "stats without model/shots/layer provenance (run landscape-analyze with "
                         + "--run DIR --layer-index I, or --model NAME --shots K --layer-index I)");
             }
             groups.computeIfAbsent(r.model() + "\u0000" + r.shots(), k -> new ArrayList<>()).add(new Entry(f, s));
-        }
-        try {
-            Files.createDirectories(outDir);
-        } catch (IOException e) {
-            throw LandscapeException.of(outDir, "cannot create: " + e.getMessage());
         }
         // every group is checked and summarized before the first file is written: bad input writes nothing
         Map<String, LayerStats.Summary> summaries = new TreeMap<>();
@@ -75,15 +68,18 @@ public final class Summaries {
                         + "' would both be written to " + base + ".json; rename one");
             }
         }
-        List<Path> written = new ArrayList<>();
-        for (Map.Entry<String, LayerStats.Summary> e : summaries.entrySet()) {
-            Path json = outDir.resolve(e.getKey() + ".json");
-            Json.write(json, e.getValue());
-            writeCsv(outDir.resolve(e.getKey() + ".csv"), e.getValue());
-            written.add(json);
+        // all or none: staged beside outDir, then moved in; only summarize's own earlier files are replaced
+        List<String> names = new ArrayList<>();
+        summaries.keySet().forEach(base -> names.addAll(List.of(base + ".json", base + ".csv")));
+        AtomicOutput.checkFiles(outDir, names, StatsFiles.SUMMARIES);
+        try (AtomicOutput out = AtomicOutput.files(outDir, StatsFiles.SUMMARIES)) {
+            for (Map.Entry<String, LayerStats.Summary> e : summaries.entrySet()) {
+                Json.write(out.dir().resolve(e.getKey() + ".json"), e.getValue());
+                writeCsv(out.dir().resolve(e.getKey() + ".csv"), e.getValue());
+            }
+            out.commit();
         }
-        written.sort(Comparator.naturalOrder());
-        return written;
+        return summaries.keySet().stream().map(base -> outDir.resolve(base + ".json")).sorted().toList();
     }
 
     private record Entry(Path file, LayerStats stats) {
@@ -153,7 +149,7 @@ public final class Summaries {
         if (first.extraction() != null) {
             provenance.putAll(first.extraction());
         }
-        provenance.put("tool", "landscape-analyze summarize");
+        provenance.put("tool", StatsFiles.SUMMARIZE_TOOL);
         provenance.put("created", Instant.now().toString());
         provenance.put("stats_files", sources);
         return new LayerStats.Summary(first.model(), first.adapter(), first.dataset(), first.split(), first.shots(),
@@ -218,11 +214,23 @@ public final class Summaries {
     }
 
     private static void walk(Path dir, java.util.function.Predicate<Path> keep, TreeSet<Path> out) {
+        Path root = dir.toAbsolutePath().normalize();
         try (Stream<Path> s = Files.walk(dir)) {
-            s.map(f -> f.toAbsolutePath().normalize()).filter(Files::isRegularFile).filter(keep).forEach(out::add);
+            s.map(f -> f.toAbsolutePath().normalize()).filter(Files::isRegularFile).filter(f -> !inStaging(root, f))
+                    .filter(keep).forEach(out::add);
         } catch (IOException | UncheckedIOException e) {
             throw LandscapeException.of(dir, "cannot list: " + e.getMessage());
         }
+    }
+
+    /** True for a file inside a staging folder below {@code root} (an analysis being written, or a killed one's). */
+    private static boolean inStaging(Path root, Path file) {
+        for (Path part : root.relativize(file)) {
+            if (AtomicOutput.isStagingName(part.toString())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasGlob(String s) {

@@ -117,7 +117,7 @@ public final class StreamBenchmark {
                 + " %.1f%n", perCpu / 1e9, 100 * perCpu / ((beforeCpu + afterCpu) / 2), (beforeCpu + afterCpu) / 2e9);
         System.out.printf(Locale.ROOT, "peak RSS (VmHWM) %s; the weights in f32 would be %s%n", Sizes.format(hwm),
                 Sizes.format(new MemoryModel(c, DataType.FLOAT32).totalWeights()));
-        landscape.core.run.RepresentationDir.deleteTree(work);
+        deleteTree(work);
     }
 
     /** An 8192^3 f16 matmul on the GPU (10 after 3 warm-ups), FLOP/s; the per-CPU-second figure is left at 0. */
@@ -175,7 +175,7 @@ public final class StreamBenchmark {
                             + " unblocked, the f32 scores alone would be %s per copy%n", Sizes.format(peak - base),
                     Sizes.format(4L * t * h), Sizes.format(4L * h * (2L * c.qDim() + 2L * c.kvDim())), Sizes.format(full));
         }
-        landscape.core.run.RepresentationDir.deleteTree(dir);
+        deleteTree(dir);
     }
 
     /** Resident load of every weight in f32 (one tensor at a time), peak RSS. */
@@ -193,6 +193,15 @@ public final class StreamBenchmark {
             System.out.printf(Locale.ROOT, "resident load of %s in f32: %.1f s; peak RSS %s; largest shard %s, weights"
                             + " in f32 %s, bound (largest shard + weights + 1 GiB) %s%n", model, secs, Sizes.format(hwm),
                     Sizes.format(largest), Sizes.format(weights), Sizes.format(largest + weights + (1L << 30)));
+        }
+    }
+
+    /** Deletes a temporary folder this benchmark made. */
+    static void deleteTree(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -36,7 +36,16 @@ public final class Json {
             MAPPER.writeValue(tmp.toFile(), value);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            deleteQuietly(tmp);
             throw LandscapeException.of(file, "cannot write JSON: " + oneLine(e.getMessage()));
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // the error that stopped the write is what the user sees
         }
     }
 

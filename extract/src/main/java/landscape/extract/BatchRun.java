@@ -2,6 +2,7 @@ package landscape.extract;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -12,7 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import landscape.core.LandscapeException;
+import landscape.core.format.DType;
 import landscape.core.format.Safetensors;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
@@ -50,11 +54,16 @@ final class BatchRun {
     private final AccuracyTally accuracy = new AccuracyTally();
     private final Map<Integer, Safetensors.Writer> writers = new LinkedHashMap<>();
     private final Map<Long, String> decoded = new HashMap<>();
+    private final Path source;
 
-    /** A run of {@code items} (tokenized as {@code ids}) through {@code model}, writing {@code points}. */
+    /**
+     * A run of {@code items} (tokenized as {@code ids}) through {@code model}, writing {@code points}; {@code source}
+     * (the checkpoint folder) is what an error about the values names.
+     */
     BatchRun(DecoderModel model, ComputeTarget target, SortedSet<Integer> points, TextTokenizer tok, List<PromptItem> items,
-             long[][] ids) {
+             long[][] ids, Path source) {
         this.model = model;
+        this.source = source;
         this.target = target;
         this.points = new TreeSet<>(points);
         this.tok = tok;
@@ -89,7 +98,7 @@ final class BatchRun {
             for (int p : points) {
                 Map<String, Safetensors.Spec> spec = Map.of("layer",
                         new Safetensors.Spec(target.fileType(), new long[] {n, c.pointDim(p)}));
-                writers.put(p, Safetensors.create(dir.resolve(fileName(p)), spec,
+                writers.put(p, Safetensors.create(dir.resolve(RepresentationDir.layerFile(p)), spec,
                         Map.of("index", String.valueOf(p), "module", c.pointModule(p))));
             }
             Progress progress = progressOnStderr ? Progress.forStderr(n, tokens) : null;
@@ -170,6 +179,9 @@ final class BatchRun {
 
     /** Unconstrained and A-D predictions of a batch from its last-token logits. */
     private void predict(BatchInput batch, NDArray logits) {
+        if (!NonFinite.allFinite(logits)) {
+            throw nonFiniteLogits(logits, batch.items());
+        }
         long[] argmax;
         long[] constrained;
         try (NDArray am = logits.argMax(1);
@@ -200,6 +212,11 @@ final class BatchRun {
             }
         }
         buf.order(ByteOrder.LITTLE_ENDIAN);
+        NonFinite.Found bad = NonFinite.first(buf, target.fileType(), order.length);
+        if (bad != null) {
+            throw nonFinite("point " + point + " (" + model.config().pointModule(point) + ")", order[bad.row()],
+                    bad.column(), bad.value());
+        }
         int rowBytes = buf.remaining() / order.length;
         Safetensors.Writer w = writers.get(point);
         for (int r = 0; r < order.length; r++) {
@@ -209,8 +226,19 @@ final class BatchRun {
         }
     }
 
-    /** The layer file of extraction point {@code point}. */
-    static String fileName(int point) {
-        return "l" + point + ".safetensors";
+    private LandscapeException nonFiniteLogits(NDArray logits, int[] order) {
+        NDArray f32 = logits.toType(DataType.FLOAT32, false);
+        ByteBuffer buf = f32.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        NonFinite.Found bad = NonFinite.first(buf, DType.F32, order.length);
+        return nonFinite("the logits (lm_head, which give the predictions and the accuracy)",
+                bad == null ? order[0] : order[bad.row()], bad == null ? 0 : bad.column(), bad == null ? "NaN" : bad.value());
+    }
+
+    /** One line: where the first non-finite value is, and why nothing is written. */
+    private LandscapeException nonFinite(String where, int row, int column, String value) {
+        PromptItem it = items.get(row);
+        return LandscapeException.of(source, where + ": row " + row + " (dataset_index " + it.datasetIndex() + ") holds "
+                + value + " at column " + column + "; the forward pass gives non-finite values (NaN or infinite weights "
+                + "in the checkpoint or adapter, or an f16 overflow), so nothing is written");
     }
 }

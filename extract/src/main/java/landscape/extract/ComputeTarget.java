@@ -27,8 +27,9 @@ public record ComputeTarget(Device device, DataType type, DType fileType, String
             case "gpu", "cuda" -> {
                 int n = Engine.getEngine("PyTorch").getGpuCount();
                 if (n == 0) {
-                    throw new LandscapeException("--device gpu: PyTorch sees no GPU (build with -Pcuda to get the CUDA "
-                            + "natives, and run on a node with a GPU; see docs/EXTRACT.md)");
+                    throw new LandscapeException("--device gpu: PyTorch sees no GPU (CUDA natives come from the -Pcuda "
+                            + "build or from a CUDA libtorch given with --libtorch DIR; run on a node with a GPU; see "
+                            + "docs/EXTRACT.md, GPU set-ups)");
                 }
                 dev = Device.gpu();
             }

@@ -45,10 +45,10 @@ public final class ExtractMain implements Runnable {
 
     @Command(name = "run", description = "Extract representations into a representation directory.")
     static final class Run implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory.") Path model;
-        @Option(names = "--model-id", description = "Name recorded in the manifest (default: directory name).") String modelId;
+        @Option(names = "--model", required = true, description = "Checkpoint folder, or hub cache models--Org--Name.") Path model;
+        @Option(names = "--model-id", description = "Name in the manifest (default: folder or repo name).") String modelId;
         @Option(names = "--adapter", description = "PEFT LoRA adapter directory, merged at load.") Path adapter;
-        @Option(names = "--dataset", description = "MMLU in the Hendrycks CSV layout (dev/ val/ test/).") Path dataset;
+        @Option(names = "--dataset", description = "MMLU: Hendrycks CSVs or cais/mmlu parquet.") Path dataset;
         @Option(names = "--split", defaultValue = "test") String split;
         @Option(names = "--shots", defaultValue = "0", description = "Few-shot examples from dev, 0..5.") int shots;
         @Option(names = "--prompts", description = "JSONL file of {\"prompt\":..., \"subject\"?, \"answer\"?}.") Path prompts;
@@ -91,7 +91,7 @@ public final class ExtractMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (TextTokenizer t = TextTokenizer.open(model)) {
+            try (TextTokenizer t = TextTokenizer.open(landscape.core.model.ModelLocation.resolve(model).dir())) {
                 long[] ids = noSpecial ? t.encodeWithoutSpecial(text) : t.encode(text);
                 System.out.println(Arrays.toString(ids).replace(" ", ""));
             }

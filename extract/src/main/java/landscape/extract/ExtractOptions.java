@@ -84,11 +84,21 @@ public final class ExtractOptions {
         return b;
     }
 
+    /** The same run reading these folders (hub cache folders resolved to their snapshots: {@link HubInputs}). */
+    ExtractOptions withInputs(Path modelDir, String id, Path adapterDir, Path datasetDir) {
+        Builder b = toBuilder();
+        b.model = modelDir;
+        b.modelId = id;
+        b.adapter = adapterDir;
+        b.dataset = datasetDir;
+        return b.build();
+    }
+
     public Path model() {
         return model;
     }
 
-    /** The name recorded in the manifest; null means the model folder's name. */
+    /** The name recorded in the manifest; null means the model's name (ModelLocation: folder or repository). */
     public String modelId() {
         return modelId;
     }
@@ -97,7 +107,7 @@ public final class ExtractOptions {
         return adapter;
     }
 
-    /** The MMLU folder (dev/ val/ test/), or null for a {@link #prompts()} run. */
+    /** The MMLU folder (Hendrycks CSVs or cais/mmlu parquet), or null for a {@link #prompts()} run. */
     public Path dataset() {
         return dataset;
     }
@@ -166,7 +176,7 @@ public final class ExtractOptions {
 
     /** Options of {@code landscape-extract run}; each setter names the option it stands for. */
     public static final class Builder {
-        private final Path model;
+        private Path model;
         private final Path out;
         private String modelId;
         private Path adapter;
@@ -191,7 +201,7 @@ public final class ExtractOptions {
             this.out = out;
         }
 
-        /** {@code --dataset DIR --split S --shots K}: MMLU in the Hendrycks CSV layout. */
+        /** {@code --dataset DIR --split S --shots K}: MMLU, Hendrycks CSVs or cais/mmlu parquet (MmluLayout). */
         public Builder dataset(Path dir, String split, int shots) {
             this.dataset = dir;
             this.split = split;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SortedSet;
 import landscape.core.LandscapeException;
 import landscape.core.format.Checkpoint;
+import landscape.core.run.AtomicOutput;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.extract.data.PromptItem;
@@ -30,7 +31,6 @@ import landscape.extract.placement.Sizes;
  * {@link RunManifest} (what the run records).
  */
 public final class Extractor {
-    /** Timings of a run (seconds) and token counts; {@code forwardSeconds} covers the forward passes only. */
     /**
      * Timings of a run (seconds) and token counts; {@code forwardSeconds} covers the forward passes only (streamed
      * weights read meanwhile), {@code passes} the groups of batches taken through the model layer by layer,
@@ -51,6 +51,7 @@ public final class Extractor {
 
     public static Result run(ExtractOptions o) {
         long t0 = System.nanoTime();
+        o = HubInputs.resolve(o);
         RepresentationDir.checkReplaceable(o.out());
         ModelConfig config = ModelConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
@@ -63,49 +64,35 @@ public final class Extractor {
             checkTokens(ids, config, o.model());
             PromptLengths.check(ids, items, config.maxPositionEmbeddings(), o.model().resolve("config.json"),
                     o.allowLongPrompts(), System.err);
-            Path staging = RepresentationDir.staging(o.out());
-            // A run killed by a signal (Ctrl-C, Slurm/Nextflow SIGTERM) must not leave its staging directory (with
-            // preallocated, possibly multi-GB layer files) behind.
-            Thread cleanup = new Thread(() -> deleteQuietly(staging), "landscape-extract-cleanup");
-            Runtime.getRuntime().addShutdownHook(cleanup);
-            boolean committed = false;
             try (Checkpoint ckpt = Checkpoint.open(o.model())) {
                 // the placement is decided from config.json and the safetensors headers, before any weight is read
                 WeightLoader.validate(ckpt, config);
                 List<BatchPlan.Batch> batches = BatchRun.batches(ids, o.batchTokens());
                 Plan plan = o.placement().plan(new MemoryModel(config, target.type()), target.type(), devices,
                         workload(batches), true);
-                try (NDManager root = NDManager.newBaseManager(target.device(), "PyTorch");
+                // staged beside --out, renamed into place at the end; removed on failure and on SIGTERM/Ctrl-C
+                try (AtomicOutput out = RepresentationDir.stage(o.out());
+                     NDManager root = NDManager.newBaseManager(target.device(), "PyTorch");
                      DecoderModel model = DecoderModel.open(config, ckpt, plan.placement(), root, target.type(),
                              adapter)) {
                     double load = (System.nanoTime() - t0) / 1e9;
                     BatchRun.Outcome done;
                     try {
-                        done = new BatchRun(model, target, points, tok, items, ids).writeInto(staging, batches,
-                                plan.passBytes(), (long) config.hiddenSize() * target.type().getNumOfBytes(),
+                        done = new BatchRun(model, target, points, tok, items, ids, o.model()).writeInto(out.dir(),
+                                batches, plan.passBytes(), (long) config.hiddenSize() * target.type().getNumOfBytes(),
                                 o.progress());
                     } catch (ForwardException e) {
                         throw e.outOfMemory() ? outOfMemory(e, o, plan) : e;
                     }
                     Manifest m = RunManifest.of(o, config, adapter, target, items.size(), done.accuracy(),
-                            RunManifest.points(config, points, staging, items.size(), target));
-                    RepresentationDir.writeManifest(staging, m);
-                    RepresentationDir.commit(staging, o.out());
-                    committed = true;
+                            RunManifest.points(config, points, out.dir(), items.size(), target));
+                    RepresentationDir.writeManifest(out.dir(), m);
+                    out.commit();
                     double[] streamed = model.streamSeconds();
                     Stats stats = new Stats(items.size(), done.tokens(), done.paddedTokens(), done.batches(),
                             done.passes(), load, done.forwardSeconds(), streamed[0], streamed[1],
                             (System.nanoTime() - t0) / 1e9);
                     return new Result(o.out(), m, stats, plan);
-                }
-            } finally {
-                if (!committed) {
-                    deleteQuietly(staging);
-                }
-                try {
-                    Runtime.getRuntime().removeShutdownHook(cleanup);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running or about to; nothing to undo
                 }
             }
         }
@@ -144,7 +131,7 @@ public final class Extractor {
     private static void checkTokens(long[][] ids, ModelConfig c, Path model) {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i].length == 0) {
-                throw new LandscapeException("prompt " + i + " tokenizes to nothing");
+                throw LandscapeException.of(model.resolve("tokenizer.json"), "prompt " + i + " tokenizes to no tokens");
             }
             for (long id : ids[i]) {
                 if (id < 0 || id >= c.vocabSize()) {
@@ -152,15 +139,6 @@ public final class Extractor {
                             + ", outside the model's vocab_size " + c.vocabSize());
                 }
             }
-        }
-    }
-
-    /** Deletes a staging directory, keeping whatever error stopped the run (a leftover is only wasted space). */
-    private static void deleteQuietly(Path staging) {
-        try {
-            RepresentationDir.deleteTree(staging);
-        } catch (RuntimeException ignored) {
-            // nothing more to do
         }
     }
 }

@@ -33,7 +33,8 @@ public final class PromptSelection {
         List<Question> questions = pick(MmluDataset.load(o.dataset(), o.split()), o);
         Map<String, List<Question>> dev = o.shots() > 0 ? MmluDataset.bySubject(o.dataset(), "dev") : Map.of();
         PromptTemplate template = new PromptTemplate(dev, o.shots(), o.shuffleShots(), o.seed());
-        template.checkSubjects(questions.stream().map(Question::subject).distinct().toList(), o.dataset().resolve("dev"));
+        template.checkSubjects(questions.stream().map(Question::subject).distinct().toList(),
+                MmluDataset.splitLocation(o.dataset(), "dev"));
         List<PromptItem> items = new ArrayList<>(questions.size());
         for (Question q : questions) {
             items.add(new PromptItem(q.index(), q.subject(), q.answer(), template.prompt(q)));

@@ -42,7 +42,7 @@ final class RunManifest {
     static List<Manifest.Point> points(ModelConfig c, SortedSet<Integer> points, Path dir, int rows, ComputeTarget target) {
         List<Manifest.Point> out = new ArrayList<>();
         for (int p : points) {
-            String file = BatchRun.fileName(p);
+            String file = RepresentationDir.layerFile(p);
             out.add(new Manifest.Point(p, c.pointModule(p), file, rows, c.pointDim(p), target.fileType().label(),
                     RepresentationDir.sha256(dir.resolve(file))));
         }

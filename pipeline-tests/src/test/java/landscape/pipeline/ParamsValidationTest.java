@@ -1,6 +1,7 @@
 package landscape.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Bad parameters stop the run at start with one clear line, before any task is submitted. The plugin checks
  * params against nextflow_schema.json. Each case starts from the valid test profile and breaks one thing; the
- * runs use -stub-run, so a check that let a bad value through would show up as tasks in the trace.
+ * runs use -stub-run, so a check that let a bad value through would show up as tasks in the trace. A refused run
+ * leaves no trace, timeline or report file behind (the check runs before Nextflow opens them).
  */
 class ParamsValidationTest {
 
@@ -31,7 +33,7 @@ class ParamsValidationTest {
                 Arguments.of("missing model directory", List.of("--tiny_model", "false", "--models", "@missing-model"), "models"),
                 Arguments.of("model without tokenizer.json", List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),
                 Arguments.of("adapter without adapter_config.json", List.of("--tiny_model", "false", "--models", "@sheet-bad-adapter.csv"), "adapter_config.json"),
-                Arguments.of("missing dataset split", List.of("--split", "validation"), "validation"));
+                Arguments.of("missing dataset split", List.of("--split", "train"), "train"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -43,6 +45,7 @@ class ParamsValidationTest {
         Path model = Files.createDirectories(dir.resolve("model-ok"));
         Files.writeString(model.resolve("config.json"), "{}");
         Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.writeString(model.resolve("model.safetensors"), "");
         Path notAnAdapter = Files.createDirectories(dir.resolve("adapter-empty"));
         Files.writeString(dir.resolve("sheet-bad-adapter.csv"), "name,path,adapter\nft," + model + "," + notAnAdapter + "\n");
 
@@ -54,7 +57,9 @@ class ParamsValidationTest {
 
         assertNotEquals(0, run.exitCode(), what + ": the run must fail");
         assertEquals(List.of(), PipelineRun.taskDirs(dir.resolve("work")), what + ": no task was submitted");
-        assertTrue(run.traceRows().isEmpty(), what + ": the trace has no task");
+        // refused before the run starts: no trace, timeline, report or DAG file is left behind
+        assertFalse(Files.exists(run.trace()), what + ": no -with-trace file");
+        assertFalse(Files.exists(run.outdir().resolve("pipeline_info")), what + ": no pipeline_info files");
 
         // Nextflow's banner, then the error: one line that names the parameter, no stack trace
         List<String> lines = run.output().lines().map(String::strip)

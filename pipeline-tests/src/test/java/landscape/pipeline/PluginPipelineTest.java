@@ -241,7 +241,7 @@ class PluginPipelineTest {
         Files.writeString(model.resolve("config.json"), "{}");
         Files.createDirectories(launch.resolve("models/notok"));
         Files.writeString(launch.resolve("models/notok/config.json"), "{}");
-        Files.createDirectories(launch.resolve("mmlu/test"));
+        Files.writeString(Files.createDirectories(launch.resolve("mmlu/test")).resolve("anatomy_test.csv"), "q,a,b,c,d,A\n");
         String script = ROOT.resolve("tests/nf/validate/main.nf").toString();
         Map<List<String>, String> cases = new LinkedHashMap<>();
         cases.put(List.of("--shots", "0,7"), "invalid parameter --shots[1]");
@@ -249,7 +249,7 @@ class PluginPipelineTest {
         cases.put(List.of("--maxk", "many"), "invalid parameter --maxk: string found, integer expected");
         cases.put(List.of("--models", "models/absent"), "--models: model directory models/absent does not exist");
         cases.put(List.of("--models", "models/notok"), "--models: model directory models/notok has no tokenizer.json");
-        cases.put(List.of("--dataset", "mmlu", "--split", "val"), "--split: dataset split directory ");
+        cases.put(List.of("--dataset", "mmlu", "--split", "val"), "--split val: ");
         for (var c : cases.entrySet()) {
             List<String> args = new ArrayList<>(List.of("run", script, "-with-trace", "trace.txt"));
             args.addAll(c.getKey());
@@ -257,9 +257,11 @@ class PluginPipelineTest {
             assertNotEquals(0, r.exit(), c.getKey().toString());
             assertTrue(r.all().contains(c.getValue()), c.getKey() + " -> " + r.all());
             assertNoStackTrace(r);
-            assertEquals(0, trace(launch.resolve("trace.txt")).size(), "a task ran despite " + c.getKey());
+            // refused before the run starts: not even the trace file is opened
+            assertFalse(Files.exists(launch.resolve("trace.txt")), "a trace file despite " + c.getKey());
         }
         Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.writeString(model.resolve("model.safetensors"), "");
         Run ok = nextflow("run", script, "-with-trace", "trace.txt", "--shots", "0,5", "--models", "models/tiny", "--dataset", "mmlu");
         assertEquals(0, ok.exit(), ok.all());
         assertEquals(2, trace(launch.resolve("trace.txt")).size());

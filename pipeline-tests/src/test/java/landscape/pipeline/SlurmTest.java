@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code -profile test,slurm} on a real, throwaway single-node Slurm (tests/slurm/start.sh: munge, slurmctld and
  * slurmd from Debian's packages, partitions gpu and cpu, loopback only, state in a temp dir). The node has no GPU, so
- * the run passes {@code --gpu_cluster_options ''}. EXTRACT must run in partition gpu and ANALYZE in cpu, as Slurm
- * itself records it in its job completion log, and as Nextflow's trace says.
+ * the run passes {@code --gpu_cluster_options ''}. EXTRACT must run in partition gpu and every other process
+ * (ANALYZE, SUMMARIZE, PLOT, MAKE_TINY_MODEL) in cpu, as Slurm itself records it in its job completion log, and as
+ * Nextflow's trace says.
  *
  * <p>Needs root and the packages (tests/slurm/install.sh, which {@code ./landscape test} and .ci/run call). Without
  * them the test is skipped with the reason, except when {@code CI=true}: there a skip is a failure.
@@ -67,6 +68,9 @@ class SlurmTest {
         assertPartition(run, "EXTRACT", "gpu", partitionOfJob, nameOfJob);
         assertPartition(run, "ANALYZE", "cpu", partitionOfJob, nameOfJob);
         assertPartition(run, "SUMMARIZE", "cpu", partitionOfJob, nameOfJob);
+        // label small, like SUMMARIZE: every process but the gpu-labelled one goes to the cpu partition
+        assertPartition(run, "PLOT", "cpu", partitionOfJob, nameOfJob);
+        assertPartition(run, "MAKE_TINY_MODEL", "cpu", partitionOfJob, nameOfJob);
         assertTrue(Files.isRegularFile(run.outdir().resolve("figures/report.html")), "the Slurm run made the report");
         deleteTree(state); // kept for inspection when an assertion above fails
     }
@@ -88,8 +92,9 @@ class SlurmTest {
             assertEquals(partition, t.get("queue"), process + " " + t.get("name") + ": queue in the trace");
             assertEquals(partition, partitionOfJob.get(job), process + " " + t.get("name") + ": Slurm job " + job
                     + " partition in the job completion log");
-            assertTrue(nameOfJob.get(job).startsWith("nf-" + process), "Slurm job " + job + " is " + process
-                    + ", not " + nameOfJob.get(job));
+            // Nextflow names the job after the process's full name, LANDSCAPE:<process> (workflows/landscape.nf)
+            assertTrue(nameOfJob.get(job).matches("nf-LANDSCAPE_" + process + "(_.*)?"), "Slurm job " + job + " is "
+                    + process + ", not " + nameOfJob.get(job));
         }
     }
 

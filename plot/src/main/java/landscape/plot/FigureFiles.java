@@ -20,7 +20,8 @@ import org.jfree.svg.ViewBox;
 
 /**
  * Turns a figure into bytes: a PNG of {@code round(width × dpi)} × {@code round(height × dpi)} pixels that records
- * its resolution (pHYs, so word processors place it at its size in inches), or an SVG document sized in points.
+ * its resolution (pHYs, so word processors place it at its size in inches) and its maker ({@code Software}), or an
+ * SVG document sized in points.
  */
 public final class FigureFiles {
     private FigureFiles() {
@@ -56,7 +57,12 @@ public final class FigureFiles {
         FigureRenderer.draw(g2, spec, runs, title, vw, vh);
         // the viewBox carries the layout scale: a narrow figure is the 8-inch layout shrunk, not squeezed
         String element = g2.getSVGElement(null, true, new ViewBox(0, 0, vw, vh), null, null);
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + element + "\n";
+        return svgDocument(element);
+    }
+
+    /** An SVG file: the XML declaration, the generator mark (PlotFiles recognises its own files by it), the element. */
+    static String svgDocument(String svgElement) {
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + PlotFiles.SVG_MARK + "\n" + svgElement + "\n";
     }
 
     /**
@@ -95,6 +101,13 @@ public final class FigureFiles {
         phys.setAttribute("unitSpecifier", "meter");
         IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
         root.appendChild(phys);
+        // Software: landscape-plot (a tEXt chunk before the image data): PlotFiles recognises its own files by it
+        IIOMetadataNode text = new IIOMetadataNode("tEXt");
+        IIOMetadataNode software = new IIOMetadataNode("tEXtEntry");
+        software.setAttribute("keyword", "Software");
+        software.setAttribute("value", PlotFiles.GENERATOR);
+        text.appendChild(software);
+        root.appendChild(text);
         meta.mergeTree("javax_imageio_png_1.0", root);
     }
 }

@@ -7,12 +7,14 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import landscape.core.LandscapeVersion;
+import landscape.core.run.AtomicOutput;
 
 /**
  * The plot stage: reads the summaries, checks them, and writes the figure set (aris, ids, clusters, overlap as
- * PNG and/or SVG), accuracy.csv and report.html. Everything is first written into a hidden temporary folder next
- * to {@code out}; only when all files exist are they moved into {@code out}, so a failure never leaves half a
- * figure set. Bad input is refused before anything is created.
+ * PNG and/or SVG), accuracy.csv and report.html. Everything is first written into a staging folder next to
+ * {@code out} (core's AtomicOutput); only when all files exist are they moved into {@code out}, so a failure never
+ * leaves half a figure set, and only files that an earlier landscape-plot wrote are replaced ({@link PlotFiles}).
+ * Bad input is refused before anything is created.
  */
 public final class FigureSet {
     static {
@@ -22,14 +24,18 @@ public final class FigureSet {
     private FigureSet() {
     }
 
-    /** What was written: the files in {@code out}, in writing order. */
+    /** What was written: the files in {@code out}, in name order. */
     public record Result(Path out, List<Path> files, RunSet runs) {
     }
 
     public static Result render(List<Path> stats, Path out, PlotOptions options) {
         RunSet runs = SummaryInputs.load(stats);
-        List<Path> files = OutputFolder.write(out, dir -> write(runs, dir, options));
-        return new Result(out.toAbsolutePath().normalize(), files, runs);
+        AtomicOutput.checkFiles(out, PlotFiles.figureSetNames(options.formats()), PlotFiles.RULE);
+        try (AtomicOutput stage = AtomicOutput.files(out, PlotFiles.RULE)) {
+            write(runs, stage.dir(), options);
+            List<Path> files = stage.commit();
+            return new Result(out.toAbsolutePath().normalize(), files, runs);
+        }
     }
 
     /** Writes every file into {@code dir}; returns their names. */
@@ -41,17 +47,17 @@ public final class FigureSet {
             FigureFiles.Png png = FigureFiles.png(spec, runs, options.title(), options.widthIn(), heightIn, options.dpi());
             figures.add(new HtmlReport.Figure(spec, png.bytes()));
             if (options.formats().contains("png")) {
-                names.add(OutputFolder.writeBytes(dir, spec.name() + ".png", png.bytes()));
+                names.add(PlotFiles.write(dir, spec.name() + ".png", png.bytes()));
             }
             if (options.formats().contains("svg")) {
                 String svg = FigureFiles.svg(spec, runs, options.title(), options.widthIn(), heightIn);
-                names.add(OutputFolder.writeBytes(dir, spec.name() + ".svg", svg.getBytes(StandardCharsets.UTF_8)));
+                names.add(PlotFiles.write(dir, spec.name() + ".svg", svg.getBytes(StandardCharsets.UTF_8)));
             }
         }
-        names.add(OutputFolder.writeBytes(dir, "accuracy.csv", AccuracyTable.csv(runs).getBytes(StandardCharsets.UTF_8)));
+        names.add(PlotFiles.write(dir, "accuracy.csv", AccuracyTable.csv(runs).getBytes(StandardCharsets.UTF_8)));
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String html = HtmlReport.html(runs, figures, options.title(), LandscapeVersion.get(), created);
-        names.add(OutputFolder.writeBytes(dir, "report.html", html.getBytes(StandardCharsets.UTF_8)));
+        names.add(PlotFiles.write(dir, "report.html", html.getBytes(StandardCharsets.UTF_8)));
         return names;
     }
 

@@ -28,7 +28,8 @@ public final class HtmlReport {
     public static String html(RunSet runs, List<Figure> figures, String title, String toolVersion, String created) {
         String heading = title == null || title.isBlank() ? "Representation landscape" : title;
         StringBuilder h = new StringBuilder(1 << 16);
-        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n").append(PlotFiles.HTML_MARK)
+                .append("\n<title>")
                 .append(esc(heading)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
         h.append("<h1>").append(esc(heading)).append("</h1>\n");
         h.append("<p class=\"meta\">Made by landscape-plot ").append(esc(toolVersion)).append(" on ").append(esc(created))

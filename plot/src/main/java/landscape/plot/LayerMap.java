@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import landscape.core.LandscapeException;
+import landscape.core.run.AtomicOutput;
 import landscape.core.cli.UsageError;
 import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
@@ -80,17 +81,25 @@ public final class LayerMap {
         double widthIn = p.widthIn();
         double heightIn = Math.max(p.rowHeightIn(), widthIn * (in.clusters() == null ? 0.75 : 0.5)) ;
         String title = p.title() != null ? p.title() : in.title();
-        List<Path> files = OutputFolder.write(out, dir -> {
-            List<String> names = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (String f : List.of("png", "svg", "csv")) {
+            if (f.equals("csv") || p.formats().contains(f)) {
+                names.add(base + "." + f);
+            }
+        }
+        AtomicOutput.checkFiles(out, names, PlotFiles.RULE);
+        List<Path> files;
+        try (AtomicOutput stage = AtomicOutput.files(out, PlotFiles.RULE)) {
+            Path dir = stage.dir();
             if (p.formats().contains("png")) {
-                names.add(OutputFolder.writeBytes(dir, base + ".png", png(in, y, title, widthIn, heightIn, p.dpi())));
+                PlotFiles.write(dir, base + ".png", png(in, y, title, widthIn, heightIn, p.dpi()));
             }
             if (p.formats().contains("svg")) {
-                names.add(OutputFolder.writeBytes(dir, base + ".svg", svg(in, y, title, widthIn, heightIn).getBytes(StandardCharsets.UTF_8)));
+                PlotFiles.write(dir, base + ".svg", svg(in, y, title, widthIn, heightIn).getBytes(StandardCharsets.UTF_8));
             }
-            names.add(OutputFolder.writeBytes(dir, base + ".csv", csv(in, y).getBytes(StandardCharsets.UTF_8)));
-            return names;
-        });
+            PlotFiles.write(dir, base + ".csv", csv(in, y).getBytes(StandardCharsets.UTF_8));
+            files = stage.commit();
+        }
         return new Result(files, y, in);
     }
 
@@ -113,7 +122,7 @@ public final class LayerMap {
         double h = Math.round(heightIn * 7200.0) / 100.0;
         SVGGraphics2D g2 = new SVGGraphics2D(w, h, SVGUnits.PT);
         draw(g2, in, y, title, w, h);
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + g2.getSVGElement(null, true, new ViewBox(0, 0, w, h), null, null) + "\n";
+        return FigureFiles.svgDocument(g2.getSVGElement(null, true, new ViewBox(0, 0, w, h), null, null));
     }
 
     /** Draws the panels; returns their data areas in points. */
@@ -221,7 +230,7 @@ public final class LayerMap {
     }
 
     static String csv(MapInput in, double[][] y) {
-        StringBuilder sb = new StringBuilder("row,subject,cluster,x,y\n");
+        StringBuilder sb = new StringBuilder(PlotFiles.MAP_CSV_HEADER + "\n");
         for (int i = 0; i < y.length; i++) {
             sb.append(in.rows()[i]).append(',').append(AccuracyTable.quote(in.subjects().get(i))).append(',')
                     .append(in.clusters() == null ? "" : Integer.toString(in.clusters()[i])).append(',')

@@ -5,13 +5,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.Sample;
+import landscape.core.run.StatsFiles;
 
 /**
  * The points of one layer to map: their rows in the layer file, their vectors, their subjects and (when the
@@ -35,7 +35,7 @@ public record MapInput(String title, int[] rows, double[][] points, List<String>
         int[] rows;
         int[] clusters = null;
         if (statsJson != null) {
-            LayerStats stats = Json.read(statsJson, LayerStats.class);
+            LayerStats stats = StatsFiles.readStats(statsJson);
             if (stats.keptRows() == null || stats.assignment() == null) {
                 throw LandscapeException.of(statsJson, "no kept_rows/assignment arrays (run landscape-analyze with --arrays)");
             }

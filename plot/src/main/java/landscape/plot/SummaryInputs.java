@@ -15,12 +15,14 @@ import landscape.core.LandscapeException;
 import landscape.core.cli.UsageError;
 import landscape.core.run.LayerStats.Summary;
 import landscape.core.run.LayerStats.SummaryLayer;
+import landscape.core.run.StatsFiles;
 
 /**
  * Finds, reads and checks the {@code summary-*.json} files behind {@code --stats}. Every problem is a one-line
  * {@link LandscapeException} naming the file, raised before anything is written.
  *
- * <p>Checks: a directory holds at least one summary; a summary has layers, in increasing order, with no gap in
+ * <p>Checks: every metric is present and finite (core's {@link StatsFiles}, the rule analyze follows too); a
+ * directory holds at least one summary; a summary has layers, in increasing order, with no gap in
  * the layer indices; one (model, adapter, shots) appears once; the runs of one model name agree on what the model
  * is (dataset, split, layer indices and the model-identity keys of the provenance), otherwise they come from
  * different models that share a name.
@@ -43,7 +45,7 @@ public final class SummaryInputs {
         Map<String, ModelRunsBuilder> byModel = new LinkedHashMap<>();
         for (Path input : inputs) {
             for (Path file : summaryFiles(input)) {
-                Summary s = Json.read(file, Summary.class);
+                Summary s = StatsFiles.readSummary(file);
                 checkSummary(file, s);
                 String key = s.model() + "\u0000" + Objects.toString(s.adapter(), "");
                 byModel.computeIfAbsent(key, k -> new ModelRunsBuilder(s.model(), s.adapter())).add(file, s);

@@ -55,8 +55,8 @@ class FigureSetTest {
         }
         assertEquals(FIGURE_FILES.size(), r.files().size());
         try (Stream<Path> left = Files.list(tmp)) {
-            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".tmp-")).toList(),
-                    "the temporary folder is gone");
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".figures")).toList(),
+                    "the staging folder is gone");
         }
     }
 
@@ -212,11 +212,12 @@ class FigureSetTest {
         Path b = Summaries.write(tmp.resolve("b"), Summaries.paperLike("m", 5, 8));
         Path out = Files.createDirectories(tmp.resolve("figures"));
         Files.writeString(out.resolve("notes.txt"), "mine");
-        Files.writeString(out.resolve("aris.png"), "stale");
+        FigureSet.render(List.of(a), out, PlotOptions.defaults()); // a stale aris.png, of an earlier landscape-plot
+        String stale = new String(Files.readAllBytes(out.resolve("aris.png")), StandardCharsets.ISO_8859_1);
         FigureSet.Result r = FigureSet.render(List.of(a, b.getParent()), out, PlotOptions.defaults());
         assertEquals(List.of(0, 5), r.runs().shots());
         assertEquals("mine", Files.readString(out.resolve("notes.txt")), "other files are left alone");
-        assertNotEquals("stale", new String(Files.readAllBytes(out.resolve("aris.png")), StandardCharsets.ISO_8859_1));
+        assertNotEquals(stale, new String(Files.readAllBytes(out.resolve("aris.png")), StandardCharsets.ISO_8859_1));
     }
 
     @Test

@@ -57,7 +57,10 @@ class LayerMapTest {
         JsonNode e = Json.MAPPER.readTree(golden.resolve("expected.json").toFile()).get("expected");
         int[] kept = Json.MAPPER.convertValue(e.get("kept_rows"), int[].class);
         int[] assignment = Json.MAPPER.convertValue(e.get("assignment"), int[].class);
-        LayerStats s = new LayerStats(kept.length, 594, null, null, null, e.get("n_clusters").asInt(), 0.8, 0, 1, 0.8, 0.25,
+        double[] ids = Json.MAPPER.convertValue(e.get("ids"), double[].class);
+        double[] idsErr = Json.MAPPER.convertValue(e.get("ids_err"), double[].class);
+        double[] rs = Json.MAPPER.convertValue(e.get("rs"), double[].class);
+        LayerStats s = new LayerStats(kept.length, 594, ids, idsErr, rs, e.get("n_clusters").asInt(), 0.8, 0, 1, 0.8, 0.25,
                 null, null, new LayerStats.RunRef("golden-small", null, "golden", "test", 0, 0, null, null, null),
                 arrays ? kept : null, arrays ? assignment : null, null, null, null);
         Path file = tmp.resolve("stats.json");

@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
@@ -372,8 +373,9 @@ public final class Safetensors {
             this.tmp = file.resolveSibling(file.getFileName() + ".partial");
             ObjectNode header = Json.MAPPER.createObjectNode();
             if (metadata != null && !metadata.isEmpty()) {
+                // first, keys sorted: the same metadata gives the same bytes whatever the map's iteration order
                 ObjectNode md = header.putObject("__metadata__");
-                metadata.forEach(md::put);
+                new TreeMap<>(metadata).forEach(md::put);
             }
             long pos = 0;
             for (Map.Entry<String, Spec> e : specs.entrySet()) {

@@ -120,12 +120,14 @@ public final class Csv {
             for (List<String> r : rows) {
                 writeLine(w, r);
             }
-        } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot write: " + e.getMessage());
-        }
-        try {
+            w.close();
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the error that stopped the write is what the user sees
+            }
             throw LandscapeException.of(file, "cannot write: " + e.getMessage());
         }
     }

@@ -1,18 +1,21 @@
 package landscape.core.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
@@ -27,8 +30,6 @@ import landscape.core.format.LayerInfo;
 public final class RepresentationDir {
     public static final String MANIFEST = "manifest.json";
     public static final String SAMPLES = "samples.csv";
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path dir;
     private final Manifest manifest;
@@ -128,124 +129,93 @@ public final class RepresentationDir {
         Json.write(dir.resolve(MANIFEST), manifest);
     }
 
-    /**
-     * A fresh staging directory beside {@code target} ({@code .<name>.partial-<random>}), to be moved into place
-     * with {@link #commit(Path, Path)} once complete. It is created with the process umask (not 0700), so the
-     * finished directory is as readable as any other directory the user creates.
-     */
-    public static Path staging(Path target) {
-        Path parent = target.toAbsolutePath().normalize().getParent();
-        try {
-            Files.createDirectories(parent);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw LandscapeException.of(target, "cannot create its parent directory: " + e.getFile()
-                    + " exists and is not a directory");
-        } catch (IOException e) {
-            throw LandscapeException.of(target, "cannot create its parent directory: " + reason(e));
-        }
-        for (int attempt = 0; ; attempt++) {
-            Path p = parent.resolve("." + target.getFileName() + ".partial-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
-            try {
-                return Files.createDirectory(p);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                if (attempt > 100) {
-                    throw LandscapeException.of(target, "cannot create a staging directory: " + reason(e));
-                }
-            } catch (IOException e) {
-                throw LandscapeException.of(target, "cannot create a staging directory in " + parent + ": " + reason(e));
-            }
-        }
+    /** The layer file of extraction point {@code point}: {@code l<point>.safetensors}. */
+    public static String layerFile(int point) {
+        return "l" + point + ".safetensors";
     }
 
     /**
-     * Checks that {@code target} may be replaced by a run: it does not exist, or it is an earlier representation
-     * directory (has manifest.json), or an empty directory. Anything else (a file, a directory of other things)
-     * is refused rather than deleted.
+     * What {@code --out} may replace: an earlier representation directory (its manifest.json says format
+     * {@value Manifest#FORMAT}) that holds nothing but manifest.json, samples.csv and the files its manifest lists,
+     * or an empty directory. Anything else is what a user put there and is refused, naming what is in the way.
      */
+    public static final AtomicOutput.Rule RULE = new AtomicOutput.Rule() {
+        @Override
+        public String refusal(Path dir) {
+            return notAnEarlierRun(dir);
+        }
+
+        @Override
+        public boolean writes(String name) {
+            return name.equals(MANIFEST) || name.equals(SAMPLES) || LAYER_FILE.matcher(name).matches();
+        }
+    };
+
+    private static final Pattern LAYER_FILE = Pattern.compile("l\\d+\\.safetensors");
+
+    /** Refuses (one line, naming what is in the way) a {@code target} that a run may not replace; creates nothing. */
     public static void checkReplaceable(Path target) {
-        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (!Files.isDirectory(target)) {
-            throw LandscapeException.of(target, "exists and is not a directory; refusing to replace it");
-        }
-        if (isRepresentationDir(target)) {
-            return;
-        }
-        try (Stream<Path> s = Files.list(target)) {
-            if (s.findAny().isEmpty()) {
-                return;
-            }
-        } catch (IOException e) {
-            throw LandscapeException.of(target, "cannot list: " + reason(e));
-        }
-        throw LandscapeException.of(target, "exists and is not a representation directory (no " + MANIFEST
-                + "); refusing to replace it");
+        AtomicOutput.checkDirectory(target, RULE);
     }
 
     /**
-     * Moves the finished staging directory to {@code target}. An earlier representation directory there is
-     * replaced: it is renamed aside, the new one renamed in (each an atomic rename), then the old one deleted; if
-     * the second rename fails the old one is put back. {@code target} never holds a partial directory.
+     * The staging folder of a run into {@code target} ({@code .<name>.partial-*} beside it): write the layer files,
+     * samples.csv and manifest.json into {@link AtomicOutput#dir()}, then {@link AtomicOutput#commit()} replaces
+     * {@code target} (only if {@link #RULE} allows it) in one rename; closing without a commit removes it all.
      */
-    public static void commit(Path staging, Path target) {
-        checkReplaceable(target);
-        Path old = null;
+    public static AtomicOutput stage(Path target) {
+        return AtomicOutput.directory(target, RULE);
+    }
+
+    private static String notAnEarlierRun(Path dir) {
+        List<Path> entries;
+        try (Stream<Path> s = Files.list(dir)) {
+            entries = s.sorted().toList();
+        } catch (IOException e) {
+            return "cannot be listed (" + LandscapeException.reason(e) + ")";
+        }
+        if (entries.isEmpty()) {
+            return null;
+        }
+        Path mf = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(mf, LinkOption.NOFOLLOW_LINKS)) {
+            return "holds " + describe(entries) + " and no " + MANIFEST + ": not an earlier run";
+        }
+        JsonNode m;
         try {
-            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                Path parent = target.toAbsolutePath().normalize().getParent();
-                do {
-                    old = parent.resolve("." + target.getFileName() + ".old-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
-                } while (Files.exists(old, LinkOption.NOFOLLOW_LINKS));
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            try {
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                if (old != null) {
-                    Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-                }
-                throw e;
-            }
+            m = Json.MAPPER.readTree(mf.toFile());
         } catch (IOException e) {
-            throw LandscapeException.of(target, "cannot move the finished directory into place: " + reason(e));
+            return "holds a " + MANIFEST + " that is not valid JSON: not an earlier run";
         }
-        if (old != null) {
-            try {
-                deleteTree(old);
-            } catch (LandscapeException ignored) {
-                // The new directory is in place; a leftover hidden .old- directory is only wasted space.
+        if (m == null || !m.isObject() || !Manifest.FORMAT.equals(m.path("format").asText(null))) {
+            String format = m == null || !m.isObject() || m.path("format").isMissingNode() ? "none"
+                    : "'" + Json.oneLine(m.get("format").toString()) + "'";
+            return "holds a " + MANIFEST + " of something else (format " + format + ", not '" + Manifest.FORMAT
+                    + "'): not an earlier run";
+        }
+        Set<String> written = new TreeSet<>(List.of(MANIFEST, SAMPLES));
+        for (JsonNode p : m.path("points")) {
+            String f = p.path("file").asText("");
+            if (!f.isEmpty() && !f.contains("/") && !f.contains("\\") && !f.equals("..") && !f.equals(".")) {
+                written.add(f);
             }
         }
+        List<Path> extra = entries.stream().filter(p -> !written.contains(p.getFileName().toString())
+                || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
+        if (!extra.isEmpty()) {
+            return "holds " + describe(extra) + ", not written by the earlier run (it wrote " + MANIFEST + ", " + SAMPLES
+                    + " and the " + (written.size() - 2) + " layer files its manifest lists)";
+        }
+        return null;
     }
 
-    /** An IOException as words: its class says what happened when its message is only the path. */
-    static String reason(IOException e) {
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
+    /** Up to three names (folders with a trailing /), then how many more. */
+    private static String describe(List<Path> entries) {
+        List<String> names = new ArrayList<>();
+        for (Path p : entries.subList(0, Math.min(3, entries.size()))) {
+            names.add(p.getFileName() + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "/" : ""));
         }
-        String kind = switch (e.getClass().getSimpleName()) {
-            case "AccessDeniedException" -> "permission denied";
-            case "NoSuchFileException" -> "no such file or directory";
-            case "FileAlreadyExistsException" -> "already exists";
-            case "NotDirectoryException" -> "not a directory";
-            case "FileSystemException" -> "file system error";
-            default -> e.getMessage();
-        };
-        return kind == null ? e.getClass().getSimpleName() : kind;
-    }
-
-    /** Deletes a directory tree (staging cleanup after a failure). */
-    public static void deleteTree(Path p) {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        } catch (IOException e) {
-            throw LandscapeException.of(p, "cannot delete: " + e.getMessage());
-        }
+        String more = entries.size() > 3 ? " and " + (entries.size() - 3) + " more" : "";
+        return String.join(", ", names) + more;
     }
 }

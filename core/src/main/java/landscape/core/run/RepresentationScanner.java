@@ -41,9 +41,12 @@ public final class RepresentationScanner {
     private RepresentationScanner() {
     }
 
-    /** One extraction point: what the channel item's meta map holds, plus the tensor file. */
+    /**
+     * One extraction point: what the channel item's meta map holds, plus the tensor file. {@code type} is
+     * {@link RunType}'s pretrained or finetuned for the run.
+     */
     public record Point(String model, int shots, String split, int layer, String module, long rows, long dim,
-                        String dtype, Path run, Path file) {
+                        String dtype, Path run, Path file, String type) {
     }
 
     /** Every point under {@code source} (relative paths against the working directory). */
@@ -96,12 +99,13 @@ public final class RepresentationScanner {
         RepresentationDir rd = RepresentationDir.open(run);
         Manifest m = rd.manifest();
         String model = m.model() != null && m.model().id() != null ? m.model().id() : run.getFileName().toString();
+        String type = RunType.ofRun(run, m.adapter());
         List<Point> out = new ArrayList<>();
         for (Manifest.Point p : rd.points()) {
             Path file = rd.pointFile(p.index());
             LayerInfo info = info(file);
             out.add(new Point(model, m.shots(), m.split(), p.index(), p.module(), info.rows(), info.dim(),
-                    info.dtype().label(), run, file));
+                    info.dtype().label(), run, file, type));
         }
         return out;
     }
@@ -118,12 +122,13 @@ public final class RepresentationScanner {
         String split = splitDir == null || splitDir.getFileName() == null ? null : splitDir.getFileName().toString();
         TreeMap<Integer, Path> layers = referenceLayers(run);
         int last = layers.lastKey();
+        String type = RunType.ofRun(run, null);
         List<Point> out = new ArrayList<>();
         for (var e : layers.entrySet()) {
             int i = e.getKey();
             LayerInfo info = info(e.getValue());
             out.add(new Point(model, shots, split, i, referenceModule(i, last), info.rows(), info.dim(),
-                    info.dtype().label(), run, e.getValue()));
+                    info.dtype().label(), run, e.getValue(), type));
         }
         return out;
     }

@@ -86,6 +86,28 @@ class SafetensorsTest {
     }
 
     @Test
+    void metadataKeysAreWrittenInSortedOrderWhateverOrderTheMapHas() throws IOException {
+        // the same metadata in two orders gives the same bytes: a rerun's layer files and their sha256 do not change
+        Map<String, Tensor> t = Map.of("layer", Tensor.ofDoubles(DType.F32, new long[] {1, 2}, new double[] {1, 2}));
+        LinkedHashMap<String, String> forward = new LinkedHashMap<>();
+        LinkedHashMap<String, String> backward = new LinkedHashMap<>();
+        for (String k : new String[] {"index", "module", "format", "a", "z"}) {
+            forward.put(k, "v-" + k);
+        }
+        for (String k : new String[] {"z", "a", "format", "module", "index"}) {
+            backward.put(k, "v-" + k);
+        }
+        Path a = tmp.resolve("a.safetensors");
+        Path b = tmp.resolve("b.safetensors");
+        Safetensors.write(a, t, forward);
+        Safetensors.write(b, t, backward);
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        String header = new String(Files.readAllBytes(a), 8, 120, StandardCharsets.UTF_8);
+        assertTrue(header.startsWith("{\"__metadata__\":{\"a\":\"v-a\",\"format\":\"v-format\",\"index\":\"v-index\","
+                + "\"module\":\"v-module\",\"z\":\"v-z\"},\"layer\":"), header);
+    }
+
+    @Test
     void abandonedWriterLeavesNothingBehind() throws IOException {
         Path f = tmp.resolve("x.safetensors");
         LinkedHashMap<String, Safetensors.Spec> specs = new LinkedHashMap<>();

@@ -32,7 +32,8 @@ class RepresentationDirTest {
     @Test
     void writtenDirectoryReadsBackWithSamplesAndPoints() throws IOException {
         Path target = tmp.resolve("run");
-        Path staging = RepresentationDir.staging(target);
+        AtomicOutput out = RepresentationDir.stage(target);
+        Path staging = out.dir();
         Safetensors.write(staging.resolve("l0.safetensors"),
                 Map.of("layer", Tensor.ofDoubles(DType.F32, new long[] {2, 2}, new double[] {1, 2, 3, 4})), Map.of());
         Safetensors.write(staging.resolve("l1.safetensors"),
@@ -45,8 +46,14 @@ class RepresentationDirTest {
                         RepresentationDir.sha256(staging.resolve("l1.safetensors"))),
                 new Manifest.Point(0, "model.layers.0.input_layernorm", "l0.safetensors", 2, 2, "f32",
                         RepresentationDir.sha256(staging.resolve("l0.safetensors")))), 2));
-        RepresentationDir.commit(staging, target);
+        out.commit();
+        out.close();
         assertTrue(Files.notExists(staging));
+        try (var s = Files.list(tmp)) {
+            assertEquals(List.of("run"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        assertEquals(List.of("l0.safetensors", "l1.safetensors", "manifest.json", "samples.csv"), names(target),
+                "the staging marker stays behind");
 
         RepresentationDir d = RepresentationDir.open(target);
         assertEquals(List.of(0, 1), d.points().stream().map(Manifest.Point::index).toList());
@@ -95,20 +102,62 @@ class RepresentationDirTest {
         assertTrue(e.getMessage().contains("line 3"), e.getMessage());
     }
 
+    private static List<String> names(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** An earlier run in {@code dir}: manifest.json listing l9.safetensors, samples.csv and that layer file. */
+    private static void earlierRun(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        RepresentationDir.writeManifest(dir, manifest(List.of(
+                new Manifest.Point(9, "lm_head", "l9.safetensors", 1, 1, "f32", "")), 1));
+        Files.writeString(dir.resolve("l9.safetensors"), "old");
+        Files.writeString(dir.resolve("samples.csv"), "row\n0\n");
+    }
+
     @Test
     void commitReplacesAnEarlierRunAndLeavesNoHiddenDirectories() throws IOException {
         Path target = tmp.resolve("run");
-        Files.createDirectories(target);
-        RepresentationDir.writeManifest(target, manifest(List.of(), 1));
-        Files.writeString(target.resolve("l9.safetensors"), "old");
-        Path staging = RepresentationDir.staging(target);
-        Files.writeString(staging.resolve("new.txt"), "new");
-        RepresentationDir.commit(staging, target);
+        earlierRun(target);
+        try (AtomicOutput out = RepresentationDir.stage(target)) {
+            Files.writeString(out.dir().resolve("new.txt"), "new");
+            out.commit();
+        }
         assertEquals("new", Files.readString(target.resolve("new.txt")));
         assertTrue(Files.notExists(target.resolve("l9.safetensors")));
-        try (var s = Files.list(tmp)) {
-            assertEquals(List.of("run"), s.map(p -> p.getFileName().toString()).toList());
+        assertEquals(List.of("run"), names(tmp));
+    }
+
+    @Test
+    void onlyAnEarlierRunHoldingNothingButWhatItWroteIsReplaceable() throws IOException {
+        Path run = tmp.resolve("run");
+        earlierRun(run);
+        RepresentationDir.checkReplaceable(run);
+        Files.writeString(run.resolve("NOTES.md"), "mine");
+        assertRefused(run, "holds NOTES.md, not written by the earlier run (it wrote manifest.json, samples.csv and the "
+                + "1 layer files its manifest lists)");
+        Files.delete(run.resolve("NOTES.md"));
+        Files.createDirectories(run.resolve("plots"));
+        assertRefused(run, "holds plots/, not written");
+        Files.delete(run.resolve("plots"));
+        Files.writeString(run.resolve("manifest.json"), "{\"format\": \"something-else\", \"points\": []}");
+        assertRefused(run, "holds a manifest.json of something else (format '\"something-else\"', not "
+                + "'landscape-representations'): not an earlier run");
+        Files.writeString(run.resolve("manifest.json"), "{\"name\": \"web app\"");
+        assertRefused(run, "holds a manifest.json that is not valid JSON");
+        Path plain = Files.createDirectories(tmp.resolve("plain"));
+        for (String n : List.of("a.txt", "b.txt", "c.txt", "d.txt", "e.txt")) {
+            Files.writeString(plain.resolve(n), n);
         }
+        assertRefused(plain, "holds a.txt, b.txt, c.txt and 2 more and no manifest.json: not an earlier run");
+    }
+
+    private static void assertRefused(Path target, String why) {
+        LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.checkReplaceable(target));
+        assertTrue(e.getMessage().startsWith(target + ": " + why) && e.getMessage().endsWith("; refusing to replace it"),
+                e.getMessage());
     }
 
     @Test
@@ -119,13 +168,21 @@ class RepresentationDirTest {
         Path file = tmp.resolve("file.txt");
         Files.writeString(file, "precious");
         for (Path target : List.of(dir, file)) {
-            Path staging = RepresentationDir.staging(target);
-            LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.commit(staging, target));
+            LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.stage(target));
             assertTrue(e.getMessage().startsWith(target + ": ") && e.getMessage().contains("refusing"), e.getMessage());
             assertThrows(LandscapeException.class, () -> RepresentationDir.checkReplaceable(target));
         }
+        // and at commit time, when the user's file appeared during the run
+        Path run = tmp.resolve("run");
+        earlierRun(run);
+        try (AtomicOutput out = RepresentationDir.stage(run)) {
+            Files.writeString(run.resolve("notes.txt"), "written during the run");
+            assertThrows(LandscapeException.class, out::commit);
+        }
+        assertEquals("written during the run", Files.readString(run.resolve("notes.txt")));
         assertEquals("precious", Files.readString(dir.resolve("notes.txt")));
         assertEquals("precious", Files.readString(file));
+        assertEquals(List.of("file.txt", "home", "run"), names(tmp), "no staging folder left");
         Path empty = tmp.resolve("empty");
         Files.createDirectories(empty);
         RepresentationDir.checkReplaceable(empty);
@@ -137,15 +194,17 @@ class RepresentationDirTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
         Path plain = Files.createDirectory(tmp.resolve("plain"));
-        Path staging = RepresentationDir.staging(tmp.resolve("run"));
-        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(staging));
-        assertTrue(staging.getFileName().toString().startsWith(".run.partial-"), staging.toString());
+        try (AtomicOutput out = RepresentationDir.stage(tmp.resolve("run"))) {
+            Path staging = out.dir();
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(staging));
+            assertTrue(staging.getFileName().toString().startsWith(".run.partial-"), staging.toString());
+        }
     }
 
     @Test
     void stagingUnderAFileNamesTheProblem() throws IOException {
         Path file = Files.writeString(tmp.resolve("f"), "x");
-        LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.staging(file.resolve("out")));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.stage(file.resolve("out")));
         assertTrue(e.getMessage().contains("is not a directory") || e.getMessage().contains("not a directory"),
                 e.getMessage());
     }

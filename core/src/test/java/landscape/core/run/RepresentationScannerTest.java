@@ -1,6 +1,7 @@
 package landscape.core.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,23 @@ class RepresentationScannerTest {
         assertEquals(dir.toAbsolutePath().normalize(), p.run());
         assertEquals(dir.resolve("l1.npy").toAbsolutePath().normalize(), p.file());
         assertEquals("model.norm", pts.get(2).module());
+        assertEquals(RunType.PRETRAINED, p.type(), "no adapter in the manifest");
+    }
+
+    @Test
+    void typeIsFinetunedForAnAdapterInTheManifestOrTheFinetunedLayout() throws IOException {
+        Path dir = projectDir(tmp.resolve("ft/0shot"), "ft", 0, 2, 3, 2);
+        String manifest = Files.readString(dir.resolve(RepresentationDir.MANIFEST));
+        String withAdapter = manifest.replace("\"adapter\" : null", "\"adapter\" : \"/adapters/lora\"");
+        assertNotEquals(manifest, withAdapter, "the manifest now names an adapter");
+        Files.writeString(dir.resolve(RepresentationDir.MANIFEST), withAdapter);
+        assertEquals(RunType.FINETUNED, RepresentationScanner.scan(tmp, "ft/0shot").get(0).type());
+
+        Path ref = Files.createDirectories(tmp.resolve("layers/finetuned/test/llama-3-8b/0shot"));
+        for (String f : List.of("l5_target.pt", "statistics_target.pkl")) {
+            Files.copy(GOLDEN_FORMATS.resolve(f), ref.resolve(f));
+        }
+        assertEquals(RunType.FINETUNED, RepresentationScanner.scan(tmp, "layers").get(0).type());
     }
 
     @Test

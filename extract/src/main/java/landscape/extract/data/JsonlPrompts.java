@@ -13,7 +13,10 @@ import java.util.List;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 
-/** {@code --prompts FILE.jsonl}: one {"prompt": ..., "subject"?: ..., "answer"?: ...} per non-blank line. */
+/**
+ * {@code --prompts FILE.jsonl}: one {"prompt": ..., "subject"?: ..., "answer"?: ...} per non-blank line. An empty or
+ * blank prompt is refused (it would be extracted as the BOS token alone).
+ */
 public final class JsonlPrompts {
     /** One JSON value per line: anything after it on the line is an error, not silently dropped. */
     private static final com.fasterxml.jackson.databind.ObjectReader LINE = Json.MAPPER.reader()
@@ -62,6 +65,9 @@ public final class JsonlPrompts {
             }
             if (n == null || !n.isObject() || !n.hasNonNull("prompt") || !n.get("prompt").isTextual()) {
                 throw LandscapeException.of(file, "line " + no + ": expected an object with a string \"prompt\"");
+            }
+            if (n.get("prompt").asText().isBlank()) {
+                throw LandscapeException.of(file, "line " + no + ": the prompt is empty");
             }
             String answer = n.path("answer").asText("");
             if (!answer.isEmpty() && !MmluDataset.LETTERS.contains(answer)) {

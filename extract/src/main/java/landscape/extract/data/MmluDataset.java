@@ -9,63 +9,96 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import landscape.core.LandscapeException;
+import landscape.core.data.MmluLayout;
 import landscape.core.run.Csv;
 
 /**
- * MMLU in the original Hendrycks layout: {@code DIR/<split>/<subject>_<split>.csv}, no header, fields
- * question,A,B,C,D,answer. Subjects are ordered alphabetically and rows keep file order, which is the order of
- * Hugging Face {@code cais/mmlu} "all".
+ * MMLU questions from either layout {@link MmluLayout} recognises: the original Hendrycks CSVs
+ * ({@code DIR/<split>/<subject>_<split>.csv}, no header, fields question,A,B,C,D,answer) or the parquet files of
+ * Hugging Face {@code cais/mmlu} ({@link MmluParquet}). Both give the same order: subjects alphabetically, each
+ * subject's rows in file order. That is the order of {@code cais/mmlu} "all" (whose rows are already grouped that
+ * way; they are grouped again, stably, so any file gives the reference order), so {@code dataset_index} means the
+ * same question whichever layout was read. A subject without rows is an error, in both layouts.
  */
 public final class MmluDataset {
     public static final Set<String> LETTERS = Set.of("A", "B", "C", "D");
+    private static final String[] LETTER = {"A", "B", "C", "D"};
 
     private MmluDataset() {
     }
 
     /** All questions of a split, subject by subject (alphabetical), each in file order; index = position. */
     public static List<Question> load(Path dir, String split) {
-        Map<String, Path> files = subjectFiles(dir, split);
         List<Question> out = new ArrayList<>();
-        for (Map.Entry<String, Path> e : files.entrySet()) {
-            for (Question q : readFile(e.getValue(), e.getKey(), out.size())) {
-                out.add(q);
+        for (Map.Entry<String, List<Question>> e : read(dir, split).entrySet()) {
+            for (Question q : e.getValue()) {
+                out.add(new Question(out.size(), q.subject(), q.question(), q.choices(), q.answer()));
             }
         }
         return out;
     }
 
-    /** Questions grouped by subject (used for the dev shots). */
+    /** Questions grouped by subject (used for the dev shots); indices count from 0 within each subject. */
     public static Map<String, List<Question>> bySubject(Path dir, String split) {
-        Map<String, List<Question>> m = new TreeMap<>();
-        for (Map.Entry<String, Path> e : subjectFiles(dir, split).entrySet()) {
-            m.put(e.getKey(), readFile(e.getValue(), e.getKey(), 0));
-        }
-        return m;
+        return read(dir, split);
     }
 
-    static Map<String, Path> subjectFiles(Path dir, String split) {
-        Path folder = dir.resolve(split);
-        if (!Files.isDirectory(folder)) {
-            throw LandscapeException.of(folder, "no such split folder (expected the Hendrycks layout DIR/" + split
-                    + "/<subject>_" + split + ".csv)");
+    /** Where a split's subjects come from, for messages ({@code DIR/dev}, or the parquet folder). */
+    public static Path splitLocation(Path dir, String split) {
+        return MmluLayout.detect(dir).splitLocation(split);
+    }
+
+    /** Subject → its rows in file order (indices within the subject), subjects sorted. */
+    private static Map<String, List<Question>> read(Path dir, String split) {
+        MmluLayout layout = MmluLayout.detect(dir);
+        Map<String, List<Question>> bySubject = new TreeMap<>();
+        List<MmluLayout.Source> sources = layout.sources(split);
+        for (MmluLayout.Source s : sources) {
+            if (layout.format() == MmluLayout.Format.CSV) {
+                List<Question> rows = readFile(s.file(), s.subject(), 0);
+                if (rows.isEmpty()) {
+                    throw LandscapeException.of(s.file(), "no rows: subject '" + s.subject() + "' has no questions "
+                            + "in this split (a partial download? an empty subject would silently shrink the dataset)");
+                }
+                bySubject.put(s.subject(), rows);
+            } else {
+                addParquet(bySubject, s);
+            }
         }
-        String suffix = "_" + split + ".csv";
-        Map<String, Path> files = new TreeMap<>();
-        try (Stream<Path> s = Files.list(folder)) {
-            s.filter(p -> p.getFileName().toString().endsWith(suffix) && Files.isRegularFile(p))
-                    .forEach(p -> {
-                        String name = p.getFileName().toString();
-                        files.put(name.substring(0, name.length() - suffix.length()), p);
-                    });
-        } catch (IOException e) {
-            throw LandscapeException.of(folder, "cannot list: " + e.getMessage());
+        if (layout.format() == MmluLayout.Format.PARQUET) {
+            // a per-subject folder whose split files hold no rows
+            for (MmluLayout.Source s : sources) {
+                if (s.subject() != null && !bySubject.containsKey(s.subject())) {
+                    throw LandscapeException.of(s.file().getParent(), "no " + split + " rows: subject '" + s.subject()
+                            + "' has no questions in this split");
+                }
+            }
+            if (bySubject.isEmpty()) {
+                throw LandscapeException.of(layout.splitLocation(split), "no " + split + " rows in "
+                        + sources.stream().map(x -> x.file().getFileName().toString()).toList());
+            }
         }
-        if (files.isEmpty()) {
-            throw LandscapeException.of(folder, "no <subject>" + suffix + " files");
+        return bySubject;
+    }
+
+    private static void addParquet(Map<String, List<Question>> bySubject, MmluLayout.Source s) {
+        List<MmluParquet.Row> rows = MmluParquet.read(s.file());
+        for (int i = 0; i < rows.size(); i++) {
+            MmluParquet.Row r = rows.get(i);
+            String subject = r.subject();
+            if (s.subject() != null) {
+                if (!subject.isBlank() && !subject.equals(s.subject())) {
+                    throw LandscapeException.of(s.file(), "row " + i + " (counting from 0): subject '" + subject
+                            + "' is not the subject of its folder, '" + s.subject() + "'");
+                }
+                subject = s.subject();
+            } else if (subject.isBlank()) {
+                throw LandscapeException.of(s.file(), "row " + i + " (counting from 0): subject is empty");
+            }
+            List<Question> list = bySubject.computeIfAbsent(subject, k -> new ArrayList<>());
+            list.add(new Question(list.size(), subject, r.question(), r.choices(), LETTER[r.answer()]));
         }
-        return files;
     }
 
     static List<Question> readFile(Path file, String subject, long firstIndex) {

@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import landscape.core.LandscapeException;
 import landscape.core.format.LayerInfo;
+import landscape.core.run.ModelSheet;
 import landscape.core.run.RepresentationScanner;
+import landscape.core.run.SafeName;
 import nextflow.Channel;
 import nextflow.Session;
 import nextflow.exception.AbortOperationException;
@@ -26,15 +28,20 @@ import org.pf4j.Extension;
 
 /**
  * Nextflow glue over landscape-core. Scripts use it with
- * {@code include { fromRepresentations; layerInfo } from 'plugin/nf-landscape'}:
+ * {@code include { fromRepresentations; layerInfo; modelsToList; shellQuote; shellArgs } from 'plugin/nf-landscape'}:
  * <ul>
  *   <li>{@code channel.fromRepresentations(pathOrGlob)}: one {@code [meta, layerFile]} item per extraction point
- *       (meta: model, shots, split, layer, module, rows, dim, dtype, run). The argument may also be a channel of
- *       directories (for example a process output); then items follow as directories arrive.</li>
+ *       (meta: model, shots, split, layer, module, rows, dim, dtype, run, type, points). The argument may also be a
+ *       channel of directories (for example a process output); then items follow as directories arrive. Options:
+ *       {@code layers: [i, ...]} and {@code min_layer: i} keep only those points; {@code run: true} appends the run
+ *       directory to every item ({@code [meta, layerFile, runDir]}).</li>
  *   <li>{@code layerInfo(path)}: {@code [rows, dim, dtype, bytes]} from the file header only.</li>
- *   <li>At start, {@code params} are checked against {@code ${projectDir}/nextflow_schema.json} ({@link ParamsValidator}).</li>
+ *   <li>{@code modelsToList(models, schema)}: {@code [meta, modelDir, adapterDir or []]} per model of
+ *       {@code --models}, read by core's {@link ModelSheet} against the sheet schema.</li>
+ *   <li>{@code shellQuote(value)}, {@code shellArgs(list)}: values as shell words for task scripts ({@link Shell}).</li>
  * </ul>
- * Every user error ends the run with the core's one-line message (as an {@link AbortOperationException}).
+ * Parameters are checked before the run starts by {@link ParamsCheck}. Every user error ends the run with the core's
+ * one-line message (as an {@link AbortOperationException}).
  */
 @Extension
 public class LandscapeExtension extends PluginExtensionPoint {
@@ -44,20 +51,6 @@ public class LandscapeExtension extends PluginExtensionPoint {
     @Override
     protected void init(Session session) {
         this.session = session;
-        Object enabled = session.getConfigAttribute("landscape.validateParams", true);
-        if (Boolean.FALSE.equals(enabled) || "false".equals(String.valueOf(enabled))) {
-            return;
-        }
-        Path base = session.getBaseDir();
-        if (base == null) {
-            return;
-        }
-        try {
-            ParamsValidator.validateIfSchemaPresent(base.resolve(ParamsValidator.SCHEMA_FILE), session.getParams(),
-                    Path.of("").toAbsolutePath());
-        } catch (LandscapeException e) {
-            throw new AbortOperationException(e.getMessage());
-        }
     }
 
     /** One item per extraction point of the representation directories at {@code source}. */
@@ -66,7 +59,10 @@ public class LandscapeExtension extends PluginExtensionPoint {
         return fromRepresentations(Map.of(), source);
     }
 
-    /** Named-argument form; {@code layers: [1, 5]} (a list of indices) keeps only those points. */
+    /**
+     * Named-argument form: {@code layers: [1, 5]} (a list of indices) and {@code min_layer: 1} keep only those
+     * points; {@code run: true} adds the run directory as the item's third element.
+     */
     @Factory
     public DataflowWriteChannel<Object> fromRepresentations(Map<String, Object> opts, Object source) {
         PointFilter filter = PointFilter.of(opts);
@@ -101,6 +97,49 @@ public class LandscapeExtension extends PluginExtensionPoint {
         }
     }
 
+    /**
+     * {@code [meta, modelDir, adapterDir]} per model of {@code models} (a model directory, a comma-separated list, a
+     * list, or a CSV sheet {@code name,path[,adapter]}), read against the sheet schema {@code schema}: meta is
+     * {@code [model: name, type: pretrained|finetuned, adapter: the adapter folder's name or null]}, and a model
+     * without an adapter has {@code []} (no file) in its place.
+     */
+    @Function
+    public List<Object> modelsToList(Object models, Object schema) {
+        if (models == null || Boolean.TRUE.equals(models) || models.toString().isBlank()) {
+            throw new AbortOperationException("Give --models (a model directory, a comma-separated list, or a CSV sheet"
+                    + " name,path[,adapter]), --tiny_model, or --representations");
+        }
+        List<Object> out = new ArrayList<>();
+        try {
+            for (ModelSheet.Row row : new ModelSheet(toPath(schema)).read(models, Path.of("").toAbsolutePath())) {
+                Map<String, Object> meta = new LinkedHashMap<>();
+                meta.put("model", row.name());
+                meta.put("type", row.type());
+                meta.put("adapter", row.adapter() == null ? null : row.adapter().getFileName().toString());
+                List<Object> item = new ArrayList<>(3);
+                item.add(meta);
+                item.add(row.model());
+                item.add(row.adapter() == null ? new ArrayList<>() : row.adapter());
+                out.add(item);
+            }
+        } catch (LandscapeException e) {
+            throw new AbortOperationException(e.getMessage());
+        }
+        return out;
+    }
+
+    /** {@code value} as one shell word for a task script ({@link Shell#quote}). */
+    @Function
+    public String shellQuote(Object value) {
+        return Shell.quote(value);
+    }
+
+    /** Tool arguments for a task script: a list quoted word by word, a string as written ({@link Shell#args}). */
+    @Function
+    public String shellArgs(Object args) {
+        return Shell.args(args);
+    }
+
     private void subscribe(DataflowReadChannel<?> upstream, DataflowWriteChannel<Object> out, PointFilter filter) {
         Map<String, Closure> events = new LinkedHashMap<>();
         events.put("onNext", new Call1(this, value -> {
@@ -123,9 +162,18 @@ public class LandscapeExtension extends PluginExtensionPoint {
         try {
             for (Object s : sources(source)) {
                 String where = s instanceof Path p ? localPath(p).toString() : s.toString();
+                Map<Path, List<RepresentationScanner.Point>> runs = new LinkedHashMap<>();
                 for (RepresentationScanner.Point p : RepresentationScanner.scan(where)) {
-                    if (filter.accepts(p)) {
-                        items.add(item(p));
+                    runs.computeIfAbsent(p.run(), r -> new ArrayList<>()).add(p);
+                }
+                for (var run : runs.entrySet()) {
+                    List<RepresentationScanner.Point> kept = run.getValue().stream().filter(filter::accepts).toList();
+                    if (kept.isEmpty()) {
+                        throw LandscapeException.of(run.getKey(), "nothing to analyse: " + filter.describe()
+                                + " (the run has points " + indices(run.getValue()) + "; check --layers and --first_layer)");
+                    }
+                    for (RepresentationScanner.Point p : kept) {
+                        items.add(item(p, kept.size(), filter.withRun()));
                     }
                 }
             }
@@ -139,7 +187,12 @@ public class LandscapeExtension extends PluginExtensionPoint {
         return items;
     }
 
-    static List<Object> item(RepresentationScanner.Point p) {
+    /** The item of one point: meta (with the run's type and its number of kept points), the file, the run if asked. */
+    static List<Object> item(RepresentationScanner.Point p, int points, boolean withRun) {
+        if (!SafeName.isSafe(p.model())) {
+            // the model's name becomes folders and files of the results
+            throw LandscapeException.of(p.run(), "model name '" + p.model() + "' " + SafeName.RULE);
+        }
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("model", p.model());
         meta.put("shots", p.shots());
@@ -150,10 +203,19 @@ public class LandscapeExtension extends PluginExtensionPoint {
         meta.put("dim", p.dim());
         meta.put("dtype", p.dtype());
         meta.put("run", p.run().toString());
-        List<Object> item = new ArrayList<>(2);
+        meta.put("type", p.type());
+        meta.put("points", points);
+        List<Object> item = new ArrayList<>(3);
         item.add(meta);
         item.add(p.file());
+        if (withRun) {
+            item.add(p.run());
+        }
         return item;
+    }
+
+    private static String indices(List<RepresentationScanner.Point> points) {
+        return points.stream().map(p -> String.valueOf(p.layer())).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** A path, a string (path or glob), a list of them, or a tuple from a process output (its paths are used). */
@@ -205,26 +267,47 @@ public class LandscapeExtension extends PluginExtensionPoint {
         }
     }
 
-    /** Keeps the points whose index is in {@code layers} (all when absent). */
-    record PointFilter(List<Integer> layers) {
+    /**
+     * Keeps the points whose index is in {@code layers} (all when absent) and at least {@code min_layer} (0 when
+     * absent); {@code run: true} asks for the run directory in every item.
+     */
+    record PointFilter(List<Integer> layers, int minLayer, boolean withRun) {
         static PointFilter of(Map<String, Object> opts) {
-            Object l = opts == null ? null : opts.get("layers");
-            if (l == null) {
-                return new PointFilter(null);
-            }
-            List<Integer> layers = new ArrayList<>();
-            for (Object o : (l instanceof Collection<?> c ? c : List.of(l))) {
-                try {
-                    layers.add(Integer.parseInt(o.toString().trim()));
-                } catch (NumberFormatException e) {
-                    throw new AbortOperationException("fromRepresentations: layers must be integers, got '" + o + "'");
+            Map<String, Object> o = opts == null ? Map.of() : opts;
+            for (String key : o.keySet()) {
+                if (!List.of("layers", "min_layer", "run").contains(key)) {
+                    throw new AbortOperationException("fromRepresentations: unknown option '" + key
+                            + "' (options: layers, min_layer, run)");
                 }
             }
-            return new PointFilter(layers);
+            List<Integer> layers = null;
+            Object l = o.get("layers");
+            if (l != null) {
+                layers = new ArrayList<>();
+                for (Object x : (l instanceof Collection<?> c ? c : List.of(l))) {
+                    layers.add(integer("layers", x));
+                }
+            }
+            int min = o.get("min_layer") == null ? 0 : integer("min_layer", o.get("min_layer"));
+            Object run = o.get("run");
+            return new PointFilter(layers, min, Boolean.TRUE.equals(run) || "true".equals(String.valueOf(run)));
+        }
+
+        private static int integer(String option, Object o) {
+            try {
+                return Integer.parseInt(o.toString().trim());
+            } catch (NumberFormatException e) {
+                throw new AbortOperationException("fromRepresentations: " + option + " must be integers, got '" + o + "'");
+            }
         }
 
         boolean accepts(RepresentationScanner.Point p) {
-            return layers == null || layers.contains(p.layer());
+            return p.layer() >= minLayer && (layers == null || layers.contains(p.layer()));
+        }
+
+        String describe() {
+            String min = "no extraction point with index >= " + minLayer;
+            return layers == null ? min : min + " among " + layers;
         }
     }
 

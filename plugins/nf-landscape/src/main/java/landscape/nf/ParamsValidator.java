@@ -26,7 +26,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
-import landscape.core.run.SamplesCsv;
+import landscape.core.data.MmluLayout;
+import landscape.core.run.ModelSheet;
 
 /**
  * Checks pipeline parameters against an nf-core style {@code nextflow_schema.json}, offline, before anything runs.
@@ -37,10 +38,12 @@ import landscape.core.run.SamplesCsv;
  *       group);</li>
  *   <li>a value the JSON schema rejects (type, minimum/maximum also on array items, enum, pattern ...). A string
  *       given for an array parameter ({@code --shots 0,1,5}) is split on commas first, as Nextflow passes it;</li>
- *   <li>paths: {@code exists: true} on a {@code file-path}/{@code directory-path} property; every model directory
- *       named by {@code models} (a path, a comma list, a list, or a CSV sheet {@code name,path[,adapter]}) exists and
- *       holds config.json and tokenizer.json (a sheet row's {@code adapter}, when given, holds adapter_config.json and
- *       adapter_model.safetensors); {@code dataset}/{@code split} is a directory.</li>
+ *   <li>paths: {@code exists: true} on a {@code file-path}/{@code directory-path} property; {@code models} (a
+ *       path, a comma list, a list, or a CSV sheet {@code name,path[,adapter]}), when its property names a sheet
+ *       schema ({@code "schema": "assets/schema_models.json"}, relative to the schema's folder), is read by core's
+ *       {@link ModelSheet} against it: safe, distinct names, model directories with config.json and tokenizer.json,
+ *       adapter directories with their two files; {@code split} of {@code dataset} has files in one of the MMLU
+ *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved).</li>
  * </ol>
  */
 public final class ParamsValidator {
@@ -48,8 +51,8 @@ public final class ParamsValidator {
     static final String MODELS = "models";
     static final String DATASET = "dataset";
     static final String SPLIT = "split";
-    static final List<String> MODEL_FILES = List.of("config.json", "tokenizer.json");
-    static final List<String> ADAPTER_FILES = List.of("adapter_config.json", "adapter_model.safetensors");
+    /** nf-schema's keyword naming the schema of a sheet a parameter points to, relative to the schema's folder. */
+    static final String SHEET_SCHEMA = "schema";
 
     /** nf-schema keywords that only annotate (or that {@link #checkPaths} handles): not reported as unknown. */
     static final List<String> NF_SCHEMA_ANNOTATIONS = List.of("fa_icon", "help_text", "hidden", "exists", "mimetype",
@@ -231,82 +234,13 @@ public final class ParamsValidator {
                 }
             }
         }
-        if (properties.containsKey(MODELS)) {
-            checkModels(json.get(MODELS), launchDir);
+        JsonNode models = json.get(MODELS);
+        String sheetSchema = properties.containsKey(MODELS) ? properties.get(MODELS).path(SHEET_SCHEMA).asText(null) : null;
+        if (sheetSchema != null && models != null && !models.isNull()) {
+            new ModelSheet(schemaFile.toAbsolutePath().getParent().resolve(sheetSchema)).read(strings(models), launchDir);
         }
         if (properties.containsKey(DATASET) && properties.containsKey(SPLIT)) {
             checkDataset(json.get(DATASET), json.get(SPLIT), launchDir);
-        }
-    }
-
-    private static void checkModels(JsonNode value, Path launchDir) {
-        for (String m : modelPaths(value, launchDir)) {
-            Path dir = launchDir.resolve(m);
-            if (!Files.isDirectory(dir)) {
-                throw new LandscapeException("--models: model directory " + m + " does not exist");
-            }
-            for (String f : MODEL_FILES) {
-                if (!Files.isRegularFile(dir.resolve(f))) {
-                    throw new LandscapeException("--models: model directory " + m + " has no " + f);
-                }
-            }
-        }
-    }
-
-    /** The model directories named by {@code models}: a path, a comma list, a list, or a CSV sheet name,path[,adapter]. */
-    static List<String> modelPaths(JsonNode value, Path launchDir) {
-        List<String> out = new ArrayList<>();
-        for (String s : strings(value)) {
-            Path p = launchDir.resolve(s);
-            if (s.toLowerCase(Locale.ROOT).endsWith(".csv")) {
-                if (!Files.isRegularFile(p)) {
-                    throw new LandscapeException("--models: model sheet " + s + " does not exist");
-                }
-                SamplesCsv.Table t = SamplesCsv.readTable(p);
-                if (!t.has("path")) {
-                    throw LandscapeException.of(s, "model sheet needs a header name,path[,adapter]");
-                }
-                List<String> paths = t.values("path");
-                for (int i = 0; i < paths.size(); i++) {
-                    if (paths.get(i) == null || paths.get(i).isBlank()) {
-                        throw new LandscapeException("--models: model sheet " + s + " line " + (i + 2) + " has no path");
-                    }
-                    out.add(paths.get(i).trim());
-                }
-                if (t.has("adapter")) {
-                    checkAdapters(s, t.values("adapter"), launchDir);
-                }
-                if (t.has("name")) {
-                    for (String name : t.values("name")) {
-                        // the name goes into task command lines and published paths unquoted
-                        if (name != null && !name.isBlank() && !name.trim().matches("[A-Za-z0-9._+/-]+")) {
-                            throw new LandscapeException("--models: model name '" + name.trim() + "' in " + s
-                                    + " may only contain letters, digits and . _ + - /");
-                        }
-                    }
-                }
-            } else {
-                out.add(s);
-            }
-        }
-        return out;
-    }
-
-    /** The PEFT LoRA adapters of a model sheet: each non-blank {@code adapter} is a directory with its two files. */
-    private static void checkAdapters(String sheet, List<String> adapters, Path launchDir) {
-        for (String a : adapters) {
-            if (a.isBlank()) {
-                continue;
-            }
-            Path dir = launchDir.resolve(a.trim());
-            if (!Files.isDirectory(dir)) {
-                throw new LandscapeException("--models: adapter directory " + a.trim() + " (in " + sheet + ") does not exist");
-            }
-            for (String f : ADAPTER_FILES) {
-                if (!Files.isRegularFile(dir.resolve(f))) {
-                    throw new LandscapeException("--models: adapter directory " + a.trim() + " (in " + sheet + ") has no " + f);
-                }
-            }
         }
     }
 
@@ -321,9 +255,11 @@ public final class ParamsValidator {
         if (split == null || split.isNull() || split.asText().isBlank()) {
             return;
         }
-        if (!Files.isDirectory(dir.resolve(split.asText()))) {
-            throw new LandscapeException("--split: dataset split directory " + dir.resolve(split.asText())
-                    + " does not exist");
+        // core's one rule for MMLU folders: the Hendrycks CSV layout or cais/mmlu parquet (hub cache folders too)
+        try {
+            MmluLayout.check(dir, split.asText());
+        } catch (LandscapeException e) {
+            throw new LandscapeException("--split " + split.asText() + ": " + e.getMessage());
         }
     }
 

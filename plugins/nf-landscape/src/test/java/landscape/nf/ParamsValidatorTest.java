@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import landscape.core.LandscapeException;
+import landscape.core.run.SafeName;
+import landscape.core.testing.Golden;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,13 +26,20 @@ class ParamsValidatorTest {
 
     ParamsValidator validator;
 
+    /** The test schema in a pipeline folder of its own, beside the repository's models sheet schema. */
     @BeforeEach
     void setUp() throws IOException, URISyntaxException {
-        validator = new ParamsValidator(Path.of(getClass().getResource("/schema/nextflow_schema.json").toURI()));
+        Path pipeline = Files.createDirectories(launch.resolve("pipeline/assets"));
+        Files.copy(Golden.repositoryRoot().resolve("assets/schema_models.json"), pipeline.resolve("schema_models.json"));
+        Path schema = Files.copy(Path.of(getClass().getResource("/schema/nextflow_schema.json").toURI()),
+                launch.resolve("pipeline/nextflow_schema.json"));
+        validator = new ParamsValidator(schema);
         Path model = Files.createDirectories(launch.resolve("models/tiny"));
         Files.writeString(model.resolve("config.json"), "{}");
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.createDirectories(launch.resolve("data/mmlu/test"));
+        Files.writeString(model.resolve("model.safetensors"), "");
+        Files.writeString(Files.createDirectories(launch.resolve("data/mmlu/test")).resolve("anatomy_test.csv"),
+                "q,a,b,c,d,A\n");
     }
 
     Map<String, Object> good() {
@@ -134,45 +143,41 @@ class ParamsValidatorTest {
     }
 
     @Test
-    void modelSheetPathsAreChecked() throws IOException {
+    void modelSheetIsReadAgainstTheSheetSchemaTheModelsPropertyNames() throws IOException {
         Files.writeString(launch.resolve("sheet.csv"), "name,path\ntiny,models/tiny\ngone,models/gone\n");
         Map<String, Object> p = good();
         p.put("models", "sheet.csv");
-        assertEquals("--models: model directory models/gone does not exist", error(p));
-    }
-
-    @Test
-    void modelSheetRowWithoutPathIsRefused() throws IOException {
-        Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\ntiny,models/tiny,\nx,,\n");
-        Map<String, Object> p = good();
-        p.put("models", "sheet.csv");
-        assertEquals("--models: model sheet sheet.csv line 3 has no path", error(p));
-    }
-
-    @Test
-    void modelSheetNameWithSpacesIsRefused() throws IOException {
+        assertEquals("--models: model directory models/gone (sheet.csv line 3) does not exist", error(p));
         Files.writeString(launch.resolve("sheet.csv"), "name,path\nLlama 3 8B,models/tiny\n");
-        Map<String, Object> p = good();
-        p.put("models", "sheet.csv");
-        assertEquals("--models: model name 'Llama 3 8B' in sheet.csv may only contain letters, digits and . _ + - /", error(p));
+        assertEquals("--models: model name 'Llama 3 8B' (sheet.csv line 2) " + SafeName.RULE, error(p));
         Files.writeString(launch.resolve("sheet.csv"), "name,path\nmeta-llama/Llama-3-8B,models/tiny\n");
-        assertDoesNotThrow(() -> validator.validate(p, launch));
-    }
-
-    @Test
-    void modelSheetAdaptersAreChecked() throws IOException {
+        assertTrue(error(p).startsWith("--models: model name 'meta-llama/Llama-3-8B' (sheet.csv line 2) "));
         Path adapter = Files.createDirectories(launch.resolve("adapters/ft"));
         Files.writeString(adapter.resolve("adapter_config.json"), "{}");
         Files.writeString(adapter.resolve("adapter_model.safetensors"), "");
-        Files.createDirectories(launch.resolve("adapters/empty"));
-        Map<String, Object> p = good();
-        p.put("models", "sheet.csv");
         Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\ntiny,models/tiny,\nft,models/tiny,adapters/ft\n");
         assertDoesNotThrow(() -> validator.validate(p, launch));
-        Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\nft,models/tiny,adapters/gone\n");
-        assertEquals("--models: adapter directory adapters/gone (in sheet.csv) does not exist", error(p));
-        Files.writeString(launch.resolve("sheet.csv"), "name,path,adapter\nft,models/tiny,adapters/empty\n");
-        assertEquals("--models: adapter directory adapters/empty (in sheet.csv) has no adapter_config.json", error(p));
+    }
+
+    @Test
+    void folderGivenAloneIsNamedAfterItAndThatNameIsChecked() throws IOException {
+        Path odd = Files.createDirectories(launch.resolve("models/m$(touch PWNED)"));
+        Files.writeString(odd.resolve("config.json"), "{}");
+        Files.writeString(odd.resolve("tokenizer.json"), "{}");
+        Files.writeString(odd.resolve("model.safetensors"), "");
+        Map<String, Object> p = good();
+        p.put("models", "models/m$(touch PWNED)");
+        assertTrue(error(p).startsWith("--models: model name 'm$(touch PWNED)' (the name of the directory "));
+    }
+
+    @Test
+    void withoutASheetSchemaModelsAreNotRead() throws IOException {
+        Path schema = launch.resolve("plain.json");
+        Files.writeString(schema, """
+                {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+                 "properties": {"models": {"type": "string"}}}
+                """);
+        assertDoesNotThrow(() -> new ParamsValidator(schema).validate(Map.of("models", "models/absent"), launch));
     }
 
     @Test
@@ -180,8 +185,28 @@ class ParamsValidatorTest {
         Map<String, Object> p = good();
         p.put("split", "val");
         String m = error(p);
-        assertTrue(m.startsWith("--split: dataset split directory "), m);
-        assertTrue(m.endsWith("data/mmlu/val does not exist"), m);
+        assertTrue(m.startsWith("--split val: "), m);
+        assertTrue(m.contains("data/mmlu/val: no such split folder"), m);
+    }
+
+    @Test
+    void datasetInTheHubParquetLayoutPassesAndItsSplitsAreChecked() throws IOException {
+        Path hub = Golden.repositoryRoot().resolve("extract/src/test/resources/mmlu-hub");
+        Map<String, Object> p = good();
+        p.put("dataset", hub.toString());
+        p.put("split", "dev");
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+        p.put("split", "val");
+        String none = error(p);
+        assertTrue(none.startsWith("--split val: ") && none.contains("no validation parquet file"), none);
+        Path testOnly = Files.createDirectories(launch.resolve("mmlu-test-only/all"));
+        Files.copy(hub.resolve("all/test-00000-of-00001.parquet"), testOnly.resolve("test-00000-of-00001.parquet"));
+        p.put("dataset", "mmlu-test-only");
+        p.put("split", "test");
+        assertDoesNotThrow(() -> validator.validate(p, launch));
+        p.put("split", "dev");
+        String m = error(p);
+        assertTrue(m.startsWith("--split dev: ") && m.contains("no dev parquet file"), m);
     }
 
     @Test

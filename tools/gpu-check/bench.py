@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""Throughput of the stage jars against transformers on the same Llama-3-8B-shaped checkpoint and the same prompts.
+Called by tools/gpu-check/run.sh (which sets JAVA_HOME, LANDSCAPE_LIBTORCH, LANDSCAPE_JNI_DIR, DJL_CACHE_DIR).
+
+    bench.py --mode gpu|dry --kit KIT --work DIR --results FILE --mmlu DIR --tokenizer DIR [--batch-tokens N]
+             [--deadline EPOCH_SECONDS]
+
+gpu: a random model with Llama-3-8B's shapes (transformers, bf16, saved as safetensors shards); transformers
+     `output_hidden_states=True` at batch 1 in bf16 (the paper's pipeline, the anchor) and in f32; the stage jars
+     (`landscape-extract run`) in f16 and f32; a bf16 and f16 8192^3 matmul for the GPU's peak in this run.
+dry: no torch needed: a small random Llama made by `landscape-extract make-tiny-model`, the stage jars on the CPU
+     only, so that everything but the GPU parts runs (prompt building, runs, log parsing, FLOP accounting).
+
+Prompts: the 200 questions of assets/test-data/mmlu-mini in the project's 5-shot template (docs/EXTRACT.md), each
+lengthened with further solved examples (other subjects' dev rows) to 712/mean of its 5-shot length, so that the
+mean is the 712 tokens of a real 5-shot MMLU prompt (10 M tokens / 14042 test questions) and the spread is the mini
+set's. The tokenizer is tiny-llama3's byte-level one (one token per byte, ids < 262, BOS 260), so token counts are
+exact and the same for both sides. f32 runs take every third prompt.
+
+Model FLOPs (for the fraction of peak) count the decoder's useful work only, the same for both sides:
+per prompt of T tokens, L * (2 T P_layer + 2 T^2 d) with P_layer the weights of one decoder layer; embeddings,
+the vocabulary projection and padding are not counted.
+"""
+import argparse
+import csv
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden_compare import read_layer  # noqa: E402
+
+MEAN_TOKENS = 712
+WROTE = re.compile(r"wrote \S+ \((\d+) rows, (\d+) tokens, ([\d.]+) s, (\d+) tokens/s in forward passes\)")
+
+
+def load(path):
+    return json.load(open(path)) if os.path.exists(path) else {}
+
+
+class Results:
+    def __init__(self, path):
+        self.path = path
+        self.data = load(path)
+        self.t = self.data.setdefault("throughput", {})
+
+    def put(self, key, value):
+        self.t[key] = value
+        json.dump(self.data, open(self.path, "w"), indent=1)
+        print(f"[bench] {key} = {json.dumps(value)[:300]}", flush=True)
+
+
+# ------------------------------------------------------------------ prompts
+
+def mmlu_prompts(root):
+    def rows(p):
+        with open(p, newline="", encoding="utf-8") as f:
+            return list(csv.reader(f))
+
+    def block(r, answer=True):
+        s = (r[0].strip() + "\nA. " + r[1].strip() + "\nB. " + r[2].strip() + "\nC. " + r[3].strip()
+             + "\nD. " + r[4].strip() + "\nAnswer:")
+        return s + (" " + r[5].strip() + "\n\n" if answer else "")
+
+    subjects = sorted(os.path.basename(p)[:-len("_test.csv")] for p in glob.glob(os.path.join(root, "test", "*_test.csv")))
+    dev = {s: rows(os.path.join(root, "dev", f"{s}_dev.csv")) for s in subjects}
+    five = []
+    for s in subjects:
+        head = "The following are multiple choice questions (with answers) about" + "".join(" " + w for w in s.split("_")) + ".\n\n"
+        for r in rows(os.path.join(root, "test", f"{s}_test.csv")):
+            five.append((s, head, [block(d) for d in dev[s][:5]], block(r, False)))
+    mean5 = sum(len((h + "".join(sh) + q).encode()) for _, h, sh, q in five) / len(five)
+    extra = [block(d) for s in subjects for d in dev[s]]
+    prompts = []
+    for i, (s, head, shots, q) in enumerate(five):
+        target = round(len((head + "".join(shots) + q).encode()) * MEAN_TOKENS / mean5)
+        shots = list(shots)
+        j = i
+
+        def size(extra_block=""):
+            return len((head + "".join(shots) + extra_block + q).encode())
+
+        # add solved examples while that brings the length closer to the target
+        while abs(size(extra[j % len(extra)]) - target) < abs(size() - target):
+            shots.append(extra[j % len(extra)])
+            j += 7
+        prompts.append({"prompt": head + "".join(shots) + q, "subject": s})
+    return prompts
+
+
+def write_jsonl(path, prompts):
+    with open(path, "w", encoding="utf-8") as f:
+        for p in prompts:
+            f.write(json.dumps(p, ensure_ascii=False) + "\n")
+
+
+def token_ids(tokenizer_dir, prompts):
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(os.path.join(tokenizer_dir, "tokenizer.json"))
+    return [tok.encode(p["prompt"]).ids for p in prompts]
+
+
+def byte_token_counts(prompts):
+    """Token counts of the byte-level tokenizer without the tokenizers package: one per UTF-8 byte, plus BOS."""
+    return [len(p["prompt"].encode()) + 1 for p in prompts]
+
+
+# ------------------------------------------------------------------ model FLOPs
+
+def decoder_flops(cfg, lengths):
+    d = cfg["hidden_size"]
+    heads = cfg["num_attention_heads"]
+    kv = cfg.get("num_key_value_heads", heads)
+    hd = cfg.get("head_dim") or d // heads
+    inter = cfg["intermediate_size"]
+    layers = cfg["num_hidden_layers"]
+    p_layer = d * heads * hd + 2 * d * kv * hd + heads * hd * d + 3 * d * inter
+    return sum(layers * (2 * t * p_layer + 2 * t * t * heads * hd) for t in lengths)
+
+
+# ------------------------------------------------------------------ GPU utilisation
+
+class Sampler:
+    """nvidia-smi utilisation samples every 100 ms, with their times."""
+
+    def __init__(self):
+        self.samples = []
+        try:
+            self.p = subprocess.Popen(["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits",
+                                       "-lms", "100"], stdout=subprocess.PIPE, text=True)
+        except OSError:
+            self.p = None
+            return
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            try:
+                self.samples.append((time.time(), float(line.strip().split(",")[0])))
+            except ValueError:
+                pass
+
+    def stop(self):
+        if self.p:
+            self.p.terminate()
+            self.p.wait()
+            self.thread.join(timeout=2)
+        return self.samples
+
+    @staticmethod
+    def mean(samples, start, end):
+        xs = [u for t, u in samples if start <= t <= end]
+        return round(sum(xs) / len(xs), 1) if xs else None
+
+
+# ------------------------------------------------------------------ ours
+
+def run_ours(a, model, prompts_file, dtype, name, res, device, tokens_expected, extra=(), sample=False):
+    out = os.path.join(a.work, f"out_{name}")
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [os.path.join(a.kit, "bin", "landscape-extract"), "run", "--model", model, "--prompts", prompts_file,
+           "--device", device, "--dtype", dtype, "--batch-tokens", str(a.batch_tokens), "--no-progress",
+           "--out", out, *extra]
+    sampler = Sampler() if sample else None
+    t0 = time.time()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=max(30, a.deadline - time.time()))
+    except subprocess.TimeoutExpired:
+        res.put(name, {"failed": "timed out (deadline)"})
+        return None
+    t1 = time.time()
+    samples = sampler.stop() if sampler else []
+    log = r.stdout + r.stderr
+    with open(os.path.join(a.work, f"{name}.log"), "w") as f:
+        f.write(" ".join(cmd) + "\n" + log)
+    m = WROTE.search(log)
+    if r.returncode != 0 or not m:
+        res.put(name, {"failed": f"exit {r.returncode}", "log_tail": log[-800:]})
+        return None
+    rows, tokens, fwd_s, tok_s = int(m.group(1)), int(m.group(2)), float(m.group(3)), int(m.group(4))
+    v = {"rows": rows, "tokens": tokens, "forward_s": fwd_s, "tok_s_forward": tok_s,
+         "wall_s": round(t1 - t0, 1), "tok_s_end_to_end": round(tokens / (t1 - t0)),
+         "outside_forward_s": round(t1 - t0 - fwd_s, 1), "batch_tokens": a.batch_tokens, "dtype": dtype,
+         "args": list(extra), "tokens_as_counted_here": tokens_expected}
+    if samples:
+        v["gpu_util_mean_forward_pct"] = Sampler.mean(samples, t1 - fwd_s - 1, t1)
+        v["gpu_util_mean_whole_run_pct"] = Sampler.mean(samples, t0, t1)
+    res.put(name, v)
+    return out
+
+
+def our_points(out, rows, up_to):
+    """Our extraction points 0..up_to as {index: array [rows, dim]} (the rows given)."""
+    man = json.load(open(os.path.join(out, "manifest.json")))
+    return {p["index"]: read_layer(os.path.join(out, p["file"]))[rows] for p in man["points"] if p["index"] <= up_to}
+
+
+# ------------------------------------------------------------------ main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=["gpu", "dry"], required=True)
+    ap.add_argument("--kit", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--mmlu", required=True)
+    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--batch-tokens", type=int, default=8192)
+    ap.add_argument("--half", default="f16", help="the dtype of the ours_f16 runs (f32 where a CPU libtorch has no f16)")
+    ap.add_argument("--deadline", type=float, default=time.time() + 420)
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    res = Results(a.results)
+    gpu = a.mode == "gpu"
+    device = "gpu" if gpu else "cpu"
+
+    prompts = mmlu_prompts(a.mmlu)
+    sub = list(range(0, len(prompts), 3))
+    p_all, p_sub = os.path.join(a.work, "prompts.jsonl"), os.path.join(a.work, "prompts_f32.jsonl")
+    write_jsonl(p_all, prompts)
+    write_jsonl(p_sub, [prompts[i] for i in sub])
+    try:
+        lengths = [len(x) for x in token_ids(a.tokenizer, prompts)]
+        counted = "tokenizers"
+    except ImportError:
+        lengths = byte_token_counts(prompts)
+        counted = "bytes + BOS (no tokenizers package; the tokenizer merges ' A'..' D', so a few fewer)"
+    res.put("prompts", {"counted_by": counted, "n": len(prompts), "tokens": sum(lengths),
+                        "mean_tokens": round(sum(lengths) / len(lengths), 1), "min_tokens": min(lengths), "max_tokens": max(lengths), "f32_n": len(sub),
+                        "f32_tokens": sum(lengths[i] for i in sub)})
+
+    model = os.path.join(a.work, "m8b" if gpu else "mdry")
+    ref32 = None
+    if gpu:
+        import torch
+        from transformers import LlamaConfig, LlamaForCausalLM
+        ids = token_ids(a.tokenizer, prompts)
+
+        # the GPU's peak in this run
+        peak = {}
+        for name, dt in (("bf16", torch.bfloat16), ("f16", torch.float16)):
+            x = torch.randn(8192, 8192, device="cuda", dtype=dt)
+            for _ in range(3):
+                x @ x
+            torch.cuda.synchronize()
+            t = time.time()
+            for _ in range(20):
+                x @ x
+            torch.cuda.synchronize()
+            peak[name] = round(20 * 2 * 8192 ** 3 / (time.time() - t) / 1e12, 1)
+            del x
+        res.put("matmul_8192_tflops", peak)
+
+        cfg = LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                          num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=8192,
+                          rms_norm_eps=1e-5, rope_theta=500000.0,
+                          rope_scaling={"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                        "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+                          bos_token_id=260, eos_token_id=261, tie_word_embeddings=False, torch_dtype="bfloat16")
+        torch.manual_seed(0)
+        t = time.time()
+        with torch.device("cuda"):
+            hf = LlamaForCausalLM(cfg).to(torch.bfloat16).eval()
+        torch.cuda.synchronize()
+        res.put("hf_init_s", round(time.time() - t, 1))
+
+        def hf_run(m, which):
+            outs = []
+            with torch.no_grad():
+                for i in which:
+                    o = m(torch.tensor([ids[i]], device="cuda"), output_hidden_states=True)
+                    outs.append(torch.stack([h[0, -1] for h in o.hidden_states]).float().cpu())
+            return outs
+
+        everything = list(range(len(prompts)))
+        hf_run(hf, everything[:8])
+        torch.cuda.synchronize()
+        sampler = Sampler()
+        t0 = time.time()
+        hf_run(hf, everything)
+        torch.cuda.synchronize()
+        t1 = time.time()
+        s = sampler.stop()
+        res.put("hf_bf16_batch1", {"tokens": sum(lengths), "s": round(t1 - t0, 2),
+                                   "tok_s": round(sum(lengths) / (t1 - t0)),
+                                   "gpu_util_mean_pct": Sampler.mean(s, t0, t1)})
+
+        t = time.time()
+        hf.save_pretrained(model, max_shard_size="5GB")
+        for f in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(os.path.join(a.tokenizer, f), model)
+        res.put("save_s", round(time.time() - t, 1))
+
+        m32 = hf.float()
+        hf_run(m32, sub[:2])
+        torch.cuda.synchronize()
+        t0 = time.time()
+        ref32 = hf_run(m32, sub)
+        torch.cuda.synchronize()
+        t1 = time.time()
+        toks = sum(lengths[i] for i in sub)
+        res.put("hf_f32_batch1", {"tokens": toks, "s": round(t1 - t0, 2), "tok_s": round(toks / (t1 - t0))})
+        del m32, hf
+        torch.cuda.empty_cache()
+    else:
+        shutil.rmtree(model, ignore_errors=True)
+        r = subprocess.run([os.path.join(a.kit, "bin", "landscape-extract"), "make-tiny-model", "--out", model,
+                            "--seed", "5", "--layers", "4", "--hidden", "256", "--heads", "8", "--kv-heads", "2",
+                            "--intermediate", "512"], capture_output=True, text=True)
+        if r.returncode != 0:
+            res.put("dry_model", {"failed": (r.stdout + r.stderr)[-500:]})
+            return 1
+
+    cfg = json.load(open(os.path.join(model, "config.json")))
+    flops_all = decoder_flops(cfg, lengths)
+    flops_sub = decoder_flops(cfg, [lengths[i] for i in sub])
+    res.put("model", {"layers": cfg["num_hidden_layers"], "hidden": cfg["hidden_size"], "vocab": cfg["vocab_size"],
+                      "decoder_gflop_all_prompts": round(flops_all / 1e9, 1),
+                      "decoder_gflop_f32_prompts": round(flops_sub / 1e9, 1)})
+
+    out16 = run_ours(a, model, p_all, a.half, "ours_f16", res, device, sum(lengths), sample=gpu)
+    out32 = None
+    if time.time() < a.deadline - 90:
+        out32 = run_ours(a, model, p_sub, "f32", "ours_f32", res, device, sum(lengths[i] for i in sub), sample=gpu)
+    else:
+        res.put("ours_f32", {"skipped": "deadline"})
+    if time.time() < a.deadline - 60:
+        # the forward pass is the same; only the last extraction point is copied and written
+        last = str(cfg["num_hidden_layers"])
+        run_ours(a, model, p_all, a.half, "ours_f16_one_point", res, device, sum(lengths),
+                 extra=("--layers", last), sample=gpu)
+    else:
+        res.put("ours_f16_one_point", {"skipped": "deadline"})
+
+    # FLOP/s and the anchor ratio
+    t = res.t
+    peak = (t.get("matmul_8192_tflops") or {}).get("bf16")
+    summary = {}
+    for key, flops in (("ours_f16", flops_all), ("ours_f32", flops_sub), ("hf_bf16_batch1", flops_all),
+                       ("hf_f32_batch1", flops_sub)):
+        v = t.get(key) or {}
+        secs = v.get("forward_s", v.get("s"))
+        if secs:
+            tf = flops / secs / 1e12
+            summary[key] = {"tok_s": v.get("tok_s_forward", v.get("tok_s")), "decoder_tflops": round(tf, 3),
+                            "fraction_of_bf16_peak": round(tf / peak, 3) if peak else None}
+    if "ours_f16" in summary and "hf_bf16_batch1" in summary:
+        summary["ours_f16_over_hf_bf16_batch1"] = round(summary["ours_f16"]["tok_s"] / summary["hf_bf16_batch1"]["tok_s"], 2)
+        summary["ours_f16_end_to_end_over_hf_bf16_batch1"] = round(t["ours_f16"]["tok_s_end_to_end"] / summary["hf_bf16_batch1"]["tok_s"], 2)
+    if "ours_f32" in summary and "hf_f32_batch1" in summary:
+        summary["ours_f32_over_hf_f32"] = round(summary["ours_f32"]["tok_s"] / summary["hf_f32_batch1"]["tok_s"], 2)
+    res.put("summary", summary)
+
+    # our representations against transformers' f32 (RMSNorm weights are ones in a fresh model, so our point i < L,
+    # the input_layernorm output, is transformers' hidden_states[i] / rms; point L is its last hidden state)
+    if ref32 is not None:
+        import numpy as np
+        eps = cfg.get("rms_norm_eps", 1e-5)
+        layers = cfg["num_hidden_layers"]
+        for name, out, rows in (("ours_f32_vs_hf_f32", out32, list(range(len(sub)))), ("ours_f16_vs_hf_f32", out16, sub)):
+            if not out:
+                continue
+            pts = our_points(out, rows, layers)
+            worst = 0.0
+            for idx, arr in pts.items():
+                for r_, ref in enumerate(ref32):
+                    h = ref[idx].double().numpy()
+                    want = h if idx == layers else h / np.sqrt((h * h).mean() + eps)
+                    worst = max(worst, float(np.abs(arr[r_] - want).max() / max(1.0, np.abs(want).max())))
+            res.put(name, {"worst_rel_all_points": worst})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+/*
+ * LANDSCAPE: models × shots → EXTRACT (gpu) → fromRepresentations → ANALYZE, one task per extraction point (cpu)
+ *            → SUMMARIZE per (model, shots) → PLOT.  With --representations, existing runs go straight to ANALYZE.
+ *
+ * The workflow reads params; the modules do not (their options come from task.ext in conf/modules.config). The
+ * models come from the plugin's modelsToList (the sheet read against assets/schema_models.json), the points from
+ * its fromRepresentations, whose meta carries what the rest needs: model, shots, split, layer, type (pretrained or
+ * finetuned), points (how many points of the run are analysed), and the run directory as the item's third element.
+ */
+include { fromRepresentations; modelsToList } from 'plugin/nf-landscape'
+
+include { MAKE_TINY_MODEL } from '../modules/make_tiny_model'
+include { EXTRACT         } from '../modules/extract'
+include { ANALYZE         } from '../modules/analyze'
+include { SUMMARIZE       } from '../modules/summarize'
+include { PLOT            } from '../modules/plot'
+
+workflow LANDSCAPE {
+    main:
+    ch_versions = channel.empty()
+    mask        = params.mask ? file(params.mask, checkIfExists: true) : []
+    sheetSchema = "${projectDir}/assets/schema_models.json"
+
+    if (params.representations) {
+        // analyse existing representation dirs (this project's or the reference pipeline's): no extraction
+        points = channel.fromRepresentations(params.representations, min_layer: params.first_layer, run: true)
+    }
+    else {
+        if (params.tiny_model) {
+            MAKE_TINY_MODEL(channel.of('tiny-llama'))
+            ch_versions = ch_versions.mix(MAKE_TINY_MODEL.out.versions)
+            models = MAKE_TINY_MODEL.out.model.flatMap { name, dir -> modelsToList(dir.toString(), sheetSchema) }
+        }
+        else {
+            models = channel.fromList(modelsToList(params.models, sheetSchema))
+        }
+        // --shots: a list from a config, a number or "0,5" from the command line
+        shots = channel.fromList((params.shots instanceof List ? params.shots : params.shots.toString().tokenize(','))
+            .collect { it.toString().trim() as int }.unique())
+
+        runs = models.combine(shots).map { meta, modelDir, adapter, k ->
+            [meta + [shots: k, split: params.split], modelDir, adapter]
+        }
+        EXTRACT(runs, file(params.dataset, checkIfExists: true))
+        ch_versions = ch_versions.mix(EXTRACT.out.versions.first())
+
+        // a run with no point at or above --first_layer stops the run with the reason (in the plugin)
+        points = channel.fromRepresentations(EXTRACT.out.dir.map { meta, dir -> dir }, min_layer: params.first_layer, run: true)
+    }
+
+    ANALYZE(points, mask)
+    ch_versions = ch_versions.mix(ANALYZE.out.versions.first())
+
+    // one SUMMARIZE per run as soon as its layers are done
+    perRun = ANALYZE.out.stats
+        .map { meta, stats -> [groupKey(meta.subMap('model', 'type', 'split', 'shots', 'run'), meta.points as int), stats] }
+        .groupTuple()
+        .map { key, stats -> [key.target, stats.sort { it.name }] }
+    SUMMARIZE(perRun)
+    ch_versions = ch_versions.mix(SUMMARIZE.out.versions.first())
+
+    PLOT(SUMMARIZE.out.json.map { meta, json -> json }.collect(sort: { it.name }))
+    ch_versions = ch_versions.mix(PLOT.out.versions)
+
+    ch_versions
+        .unique()
+        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true, newLine: true)
+
+    emit:
+    figures = PLOT.out.figures
+}
