@@ -10,6 +10,8 @@ gpu: a random model with Llama-3-8B's shapes (transformers, bf16, saved as safet
      (`landscape-extract run`) in f16 and f32; a bf16 and f16 8192^3 matmul for the GPU's peak in this run.
 dry: no torch needed: a small random Llama made by `landscape-extract make-tiny-model`, the stage jars on the CPU
      only, so that everything but the GPU parts runs (prompt building, runs, log parsing, FLOP accounting).
+Both: `plan --json` for the checkpoint and the f16 run again with `--placement stream` (weights read one layer at a
+time), compared point by point with the resident one.
 
 Prompts: the 200 questions of assets/test-data/mmlu-mini in the project's 5-shot template (docs/EXTRACT.md), each
 lengthened with further solved examples (other subjects' dev rows) to 712/mean of its 5-shot length, so that the
@@ -202,6 +204,34 @@ def our_points(out, rows, up_to):
     return {p["index"]: read_layer(os.path.join(out, p["file"]))[rows] for p in man["points"] if p["index"] <= up_to}
 
 
+# ------------------------------------------------------------------ placement (docs/EXTRACT.md, Placement)
+
+def streamed(a, model, prompts_file, res, device, lengths, out16, points, gpu):
+    """`plan --json` for the checkpoint, then the ours_f16 run again with --placement stream (layer-major: each layer
+    read from the checkpoint once per pass, one ahead), compared point by point with the resident run."""
+    r = subprocess.run([os.path.join(a.kit, "bin", "landscape-extract"), "plan", "--model", model, "--device", device,
+                        "--dtype", a.half, "--batch-tokens", str(a.batch_tokens), "--json"],
+                       capture_output=True, text=True)
+    try:
+        p = json.loads(r.stdout)
+        res.put("plan", {k: p.get(k) for k in ("fits", "placement", "dtype", "gpus", "layer_ranges", "weights_bytes",
+                                               "pass_bytes", "attention_bytes", "fewest_devices")}
+                | {"memory_bytes": p["devices"][0]["memory_bytes"], "total_bytes": p["devices"][0]["total_bytes"]})
+    except (ValueError, KeyError, IndexError):
+        res.put("plan", {"failed": f"exit {r.returncode}", "log_tail": (r.stdout + r.stderr)[-500:]})
+    if time.time() >= a.deadline - 60:
+        res.put("ours_f16_stream", {"skipped": "deadline"})
+        return
+    out = run_ours(a, model, prompts_file, a.half, "ours_f16_stream", res, device, sum(lengths),
+                   extra=("--placement", "stream"), sample=gpu)
+    if out and out16:
+        import numpy as np
+        rows = list(range(len(lengths)))
+        mine, base = our_points(out, rows, points), our_points(out16, rows, points)
+        worst = max(float(np.abs(mine[i] - base[i]).max() / max(1.0, np.abs(base[i]).max())) for i in base)
+        res.put("ours_f16_stream_vs_resident", {"worst_rel_all_points": worst})
+
+
 # ------------------------------------------------------------------ main
 
 def main():
@@ -338,6 +368,7 @@ def main():
                  extra=("--layers", last), sample=gpu)
     else:
         res.put("ours_f16_one_point", {"skipped": "deadline"})
+    streamed(a, model, p_all, res, device, lengths, out16, cfg["num_hidden_layers"] + 1, gpu)
 
     # FLOP/s and the anchor ratio
     t = res.t
