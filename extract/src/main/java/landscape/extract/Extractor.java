@@ -17,6 +17,7 @@ import landscape.extract.model.ModelConfig;
 import landscape.extract.model.Placement;
 import landscape.extract.model.WeightLoader;
 import landscape.extract.placement.DeviceSpec;
+import landscape.extract.placement.Devices;
 import landscape.extract.placement.MemoryModel;
 import landscape.extract.placement.Plan;
 import landscape.extract.placement.Planner;
@@ -56,6 +57,7 @@ public final class Extractor {
         ModelConfig config = ModelConfig.read(o.model());
         SortedSet<Integer> points = LayerSpec.parse(o.layers(), config.numLayers());
         List<DeviceSpec> devices = o.placement().resolveDevices(o.device());
+        Devices.checkExist(devices);
         ComputeTarget target = ComputeTarget.of(devices, o.dtype());
         List<PromptItem> items = PromptSelection.select(o);
         LoraAdapter adapter = o.adapter() == null ? null : LoraAdapter.read(o.adapter(), config);

@@ -220,7 +220,7 @@ class PlannerTest {
                 null, null, null, null).plan(new MemoryModel(ModelConfig.read(mistral7b), DataType.FLOAT16),
                 DataType.FLOAT16, List.of(new DeviceSpec("gpu:" + seen, true, seen)),
                 new Planner.Workload(4096, 4096, 128), false));
-        assertTrue(e.getMessage().startsWith("--devices: gpu:" + seen + " does not exist (PyTorch sees " + seen + " GPU"),
+        assertTrue(e.getMessage().startsWith("device gpu:" + seen + " does not exist (PyTorch sees " + seen + " GPU"),
                 e.getMessage());
     }
 

@@ -58,7 +58,7 @@ public final class Devices {
                 for (int i = 0; i < n; i++) {
                     seen.append(i == 0 ? ": " : ", ").append("gpu:").append(i);
                 }
-                throw new LandscapeException("--devices: " + d.label() + " does not exist (PyTorch sees " + n + " GPU"
+                throw new LandscapeException("device " + d.label() + " does not exist (PyTorch sees " + n + " GPU"
                         + (n == 1 ? "" : "s") + seen + (n == 0 ? "; the CPU natives have no CUDA, build with -Pcuda" : "")
                         + ")");
             }
