@@ -123,7 +123,7 @@ public final class ExtractBenchmark {
         BatchInput batch = new BatchInput(items, ids, rows, tokens, lens);
         m.run(List.of(List.of(batch)).iterator(), java.util.Set.of(), new ModelSink() {
             @Override
-            public void point(int index, BatchInput b, NDArray values) {
+            public void points(BatchInput b, int[] indices, int[] widths, NDArray values) {
             }
 
             @Override
