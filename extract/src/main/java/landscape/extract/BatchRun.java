@@ -227,14 +227,21 @@ final class BatchRun {
      * point, then each point's rows into its layer file at their input rows {@code order}.
      */
     private void write(int[] indices, int[] widths, NDArray rows, int[] order) {
-        ByteBuffer buf;
         if (rows.getDataType() == target.type()) {
-            buf = rows.toByteBuffer();
+            write(indices, widths, rows.toByteBuffer(true), order);
         } else {
             try (NDArray typed = rows.toType(target.type(), false)) {
-                buf = typed.toByteBuffer();
+                write(indices, widths, typed.toByteBuffer(true), order);
             }
         }
+    }
+
+    /**
+     * The same from the host copy {@code buf}: a direct view of the host memory of the array (on the CPU the array's
+     * own, from a GPU the copy DJL makes), so neither a Java array nor the file writes copy it again; used while the
+     * array is open.
+     */
+    private void write(int[] indices, int[] widths, ByteBuffer buf, int[] order) {
         buf.order(ByteOrder.LITTLE_ENDIAN);
         PointBlock block = new PointBlock(buf, target.fileType(), order.length, indices, widths);
         PointBlock.Found bad = block.firstNonFinite();

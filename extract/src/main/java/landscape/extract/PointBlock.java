@@ -63,13 +63,14 @@ final class PointBlock {
         }
         int size = dtype.size();
         int base = bytes.position();
+        ByteBuffer row = bytes.duplicate();
         for (int j = 0; j < indices.length; j++) {
             Safetensors.Writer w = writers.get(indices[j]);
             for (int r = 0; r < rows; r++) {
                 int from = base + (r * rowLength + offsets[j]) * size;
-                ByteBuffer row = bytes.duplicate();
-                row.limit(from + widths[j] * size).position(from);
-                w.write("layer", order[r], row.slice());
+                row.limit(bytes.capacity()).position(from);
+                row.limit(from + widths[j] * size);
+                w.write("layer", order[r], row);
             }
         }
     }
