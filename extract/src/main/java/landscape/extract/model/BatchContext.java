@@ -3,6 +3,7 @@ package landscape.extract.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -19,7 +20,7 @@ public final class BatchContext {
     private final long attentionBytes;
     private final Map<RotaryEmbedding, NDArray[]> tables = new IdentityHashMap<>();
     /** 0-dim arrays on the batch's device, made once per batch instead of once per layer (see {@link #scalar}). */
-    private final Map<Number, NDArray> scalars = new java.util.HashMap<>();
+    private final Map<Number, NDArray> scalars = new HashMap<>();
 
     /**
      * {@code attentionBytes} bounds the float32 scores of one query block ({@code batch x heads x block x keys x 4});

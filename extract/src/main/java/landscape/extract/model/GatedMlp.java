@@ -1,6 +1,7 @@
 package landscape.extract.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 
 /**
@@ -27,7 +28,7 @@ public final class GatedMlp {
         if (activation == ModelConfig.Activation.SILU) {
             this.gelu = null;
         } else {
-            ai.djl.ndarray.NDManager m = gate.weight().getManager();
+            NDManager m = gate.weight().getManager();
             this.gelu = new NDArray[] {m.create(3), m.create(0.044715f), m.create(SQRT_2_OVER_PI), m.create(1f),
                 m.create(0.5f)};
         }

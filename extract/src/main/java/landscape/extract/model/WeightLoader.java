@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
 import landscape.core.LandscapeException;
 import landscape.core.format.Checkpoint;
@@ -304,7 +305,7 @@ public final class WeightLoader {
     }
 
     /** Runs {@code part} over consecutive ranges of {@code [0, len)} of about {@link #partElements}, in parallel. */
-    private static void parts(int len, java.util.function.BiConsumer<Integer, Integer> part) {
+    private static void parts(int len, BiConsumer<Integer, Integer> part) {
         int parts = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors() * 4L,
                 (len + (long) partElements - 1) / partElements));
         if (parts == 1) {

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,7 +72,7 @@ class PipelineTest {
                 @Override
                 public void points(BatchInput batch, int[] indices, int[] widths, NDArray rows) {
                     assertEquals(batch.rows(), rows.getShape().get(0));
-                    assertEquals(java.util.Arrays.stream(widths).sum(), rows.getShape().get(1));
+                    assertEquals(Arrays.stream(widths).sum(), rows.getShape().get(1));
                     for (int index : indices) {
                         String previous = seen.put(index + "/" + batch.items()[0], Thread.currentThread().getName());
                         assertEquals(null, previous, "point " + index + " twice");

@@ -8,13 +8,17 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -99,7 +103,7 @@ class PointDeliveryTest {
                 "stream", new PlacementOptions(null, "stream", null, null, "1K", null),
                 "two", new PlacementOptions("cpu:0,cpu:1", "resident", null, null, null, null),
                 "twostream", new PlacementOptions("cpu:0,cpu:1", "stream", null, null, "1K", null));
-        for (Map.Entry<String, PlacementOptions> e : new java.util.TreeMap<>(placements).entrySet()) {
+        for (Map.Entry<String, PlacementOptions> e : new TreeMap<>(placements).entrySet()) {
             for (String layers : new String[] {null, "0,2,3"}) {
                 String tag = name + "-" + e.getKey() + (layers == null ? "" : "-some");
                 Extractor.Result together = run(model, prompts, tag + "-together", e.getValue(), layers,
@@ -141,7 +145,7 @@ class PointDeliveryTest {
                 Map<Integer, Set<Integer>> byBatch = new ConcurrentHashMap<>();
                 for (Delivery d : seen) {
                     int[] sorted = d.indices().clone();
-                    java.util.Arrays.sort(sorted);
+                    Arrays.sort(sorted);
                     assertArrayEquals(sorted, d.indices(), what + ": ascending");
                     for (int i : d.indices()) {
                         assertTrue(byBatch.computeIfAbsent(d.batch(), k -> new TreeSet<>()).add(i), what + " twice");
@@ -157,7 +161,7 @@ class PointDeliveryTest {
 
     static List<Delivery> deliveries(Path dir, ModelConfig c, Placement p, List<List<BatchInput>> passes,
                                      Set<Integer> points, long bufferBytes) {
-        List<Delivery> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Delivery> seen = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger logits = new AtomicInteger();
         long saved = Stage.pointBufferBytes;
         Stage.pointBufferBytes = bufferBytes;
@@ -172,7 +176,7 @@ class PointDeliveryTest {
                         assertEquals(indices[j] == c.numLayers() + 1 ? c.vocabSize() : c.hiddenSize(), widths[j]);
                         cols += widths[j];
                     }
-                    assertEquals(new ai.djl.ndarray.types.Shape(batch.rows(), cols), rows.getShape());
+                    assertEquals(new Shape(batch.rows(), cols), rows.getShape());
                     seen.add(new Delivery(Thread.currentThread().getName(), batch.items()[0], indices));
                 }
 
