@@ -40,7 +40,8 @@ public final class AnalyzeMain implements Callable<Integer> {
     int k;
     @Option(names = "--z", defaultValue = "1.6", description = "ADP merging significance Z (default ${DEFAULT-VALUE}).")
     double z;
-    @Option(names = "--class-fraction", defaultValue = "0.3", description = "Label overlap neighbours per class size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--class-fraction", defaultValue = "0.3",
+            description = "Label overlap neighbours per class size (default ${DEFAULT-VALUE}).")
     double classFraction;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default ${DEFAULT-VALUE}).")
     Knn.Target device;
