@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import landscape.core.Json;
+import landscape.core.Sizes;
 import landscape.core.format.Checkpoint;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
@@ -30,7 +31,6 @@ import landscape.extract.placement.Devices;
 import landscape.extract.placement.MemoryModel;
 import landscape.extract.placement.PlacementOptions;
 import landscape.extract.placement.Planner;
-import landscape.extract.placement.Sizes;
 
 /**
  * Real-size extraction on the CPU (docs/BENCHMARKS.md, "Models larger than memory"), three modes, each meant for a

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.Sizes;
 import landscape.core.cli.UsageError;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
@@ -288,7 +289,7 @@ class PlannerTest {
         LandscapeException e = Extractor.outOfMemory(new landscape.extract.model.ForwardException("gpu:0", 12, 2,
                 2048, 3, 12000, new EngineException("CUDA out of memory")), o, p);
         assertEquals("out of memory on gpu:0 at layer 12 (largest batch 2 x 2048 tokens, pass of 12000 padded tokens;"
-                + " the plan expected " + landscape.extract.placement.Sizes.format(p.maxTotal()) + " of 80.0 GiB):"
+                + " the plan expected " + Sizes.format(p.maxTotal()) + " of 80.0 GiB):"
                 + " lower --batch-tokens (now 4096), --pass-memory (now 4G) or --attention-memory (now 1G), or give"
                 + " --device-memory below what the device has free", e.getMessage());
     }
