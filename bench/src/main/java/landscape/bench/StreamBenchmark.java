@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import landscape.core.Json;
+import landscape.core.Sizes;
 import landscape.core.format.Checkpoint;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
@@ -28,7 +31,6 @@ import landscape.extract.placement.Devices;
 import landscape.extract.placement.MemoryModel;
 import landscape.extract.placement.PlacementOptions;
 import landscape.extract.placement.Planner;
-import landscape.extract.placement.Sizes;
 
 /**
  * Real-size extraction on the CPU (docs/BENCHMARKS.md, "Models larger than memory"), three modes, each meant for a
@@ -207,8 +209,8 @@ public final class StreamBenchmark {
 
     /** Deletes a temporary folder this benchmark made. */
     static void deleteTree(Path dir) throws IOException {
-        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedSet;
 import landscape.core.LandscapeException;
+import landscape.core.Sizes;
 import landscape.core.format.Checkpoint;
 import landscape.core.run.AtomicOutput;
 import landscape.core.run.Manifest;
@@ -21,7 +22,6 @@ import landscape.extract.placement.Devices;
 import landscape.extract.placement.MemoryModel;
 import landscape.extract.placement.Plan;
 import landscape.extract.placement.Planner;
-import landscape.extract.placement.Sizes;
 
 /**
  * The extraction service behind {@code landscape-extract run}: prompts in, a representation directory out. It checks

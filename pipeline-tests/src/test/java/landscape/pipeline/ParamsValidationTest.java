@@ -31,8 +31,10 @@ class ParamsValidationTest {
                 Arguments.of("shots above 5", List.of("--shots", "0,7"), "shots"),
                 Arguments.of("negative shots", List.of("--shots", "-1"), "shots"),
                 Arguments.of("missing model directory", List.of("--tiny_model", "false", "--models", "@missing-model"), "models"),
-                Arguments.of("model without tokenizer.json", List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),
-                Arguments.of("adapter without adapter_config.json", List.of("--tiny_model", "false", "--models", "@sheet-bad-adapter.csv"), "adapter_config.json"),
+                Arguments.of("model without tokenizer.json",
+                        List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),
+                Arguments.of("adapter without adapter_config.json",
+                        List.of("--tiny_model", "false", "--models", "@sheet-bad-adapter.csv"), "adapter_config.json"),
                 Arguments.of("missing dataset split", List.of("--split", "train"), "train"));
     }
 

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import landscape.core.Json;
 import org.junit.jupiter.api.Test;
@@ -119,7 +121,7 @@ class ResumeTest {
     /** The --batch-tokens values in a task's command script. */
     private static List<String> batchTokens(Map<String, String> task) {
         String script = PipelineRun.read(Path.of(task.get("workdir")).resolve(".command.sh"));
-        return java.util.regex.Pattern.compile("--batch-tokens (\\d+)").matcher(script).results()
+        return Pattern.compile("--batch-tokens (\\d+)").matcher(script).results()
                 .map(m -> m.group(1)).toList();
     }
 
@@ -128,6 +130,6 @@ class ResumeTest {
         return trace.stream()
                 .filter(r -> "ANALYZE".equals(PipelineRun.simpleName(r.get("process"))) && status.equals(r.get("status")))
                 .map(r -> r.get("hash"))
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 }
