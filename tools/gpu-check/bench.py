@@ -11,7 +11,10 @@ gpu: a random model with Llama-3-8B's shapes (transformers, bf16, saved as safet
 dry: no torch needed: a small random Llama made by `landscape-extract make-tiny-model`, the stage jars on the CPU
      only, so that everything but the GPU parts runs (prompt building, runs, log parsing, FLOP accounting).
 Both: `plan --json` for the checkpoint and the f16 run again with `--placement stream` (weights read one layer at a
-time), compared point by point with the resident one.
+time), compared point by point with the resident one. With a baseline in the kit (make-kit.sh --baseline REV: the
+extract jar of an earlier commit), the f16 run once more with that jar, right after ours_f16, and its layer files
+compared byte for byte with ours (changes meant to be bit-identical, such as how points reach the host, must give
+identical files), so that one run judges what the commits since REV changed: tokens/s, load, GPU utilisation.
 
 Prompts: the 200 questions of assets/test-data/mmlu-mini in the project's 5-shot template (docs/EXTRACT.md), each
 lengthened with further solved examples (other subjects' dev rows) to 712/mean of its 5-shot length, so that the
@@ -39,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden_compare import read_layer  # noqa: E402
 
 MEAN_TOKENS = 712
+# the stage's last line: rows, tokens, seconds of the whole run (load included), tokens/s of the forward passes
 WROTE = re.compile(r"wrote \S+ \((\d+) rows, (\d+) tokens, ([\d.]+) s, (\d+) tokens/s in forward passes\)")
 
 
@@ -164,10 +168,43 @@ class Sampler:
 
 # ------------------------------------------------------------------ ours
 
-def run_ours(a, model, prompts_file, dtype, name, res, device, tokens_expected, extra=(), sample=False):
+def baseline_root(a):
+    """A root of its own for the kit's baseline extract jar (launchers copied, the kit's libraries linked, the baseline's
+    own core jar), or None when the kit has no baseline."""
+    src = os.path.join(a.kit, "baseline")
+    if not os.path.isfile(os.path.join(src, "landscape-extract.jar")):
+        return None
+    root = os.path.join(a.work, "baseline-root")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(os.path.join(a.kit, "bin"), os.path.join(root, "bin"))
+    lib = os.path.join(root, "extract", "target", "lib")
+    os.makedirs(lib)
+    shutil.copy(os.path.join(src, "landscape-extract.jar"), os.path.join(root, "extract", "target"))
+    own = [f for f in os.listdir(src) if f.startswith("landscape-core-")]
+    for f in os.listdir(os.path.join(a.kit, "extract", "target", "lib")):
+        if not (own and f.startswith("landscape-core-")):
+            os.symlink(os.path.join(a.kit, "extract", "target", "lib", f), os.path.join(lib, f))
+    for f in own:
+        shutil.copy(os.path.join(src, f), lib)
+    return root
+
+
+def same_files(out, base):
+    """Layer files and samples.csv of two runs, byte for byte (the manifests' sha256 and the files' bytes)."""
+    import hashlib
+    def digests(d):
+        man = json.load(open(os.path.join(d, "manifest.json")))
+        files = [p["file"] for p in man["points"]] + ["samples.csv"]
+        return {f: hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest() for f in files}
+    x, y = digests(out), digests(base)
+    differ = sorted(f for f in set(x) | set(y) if x.get(f) != y.get(f))
+    return {"files": len(x), "identical": len(x) - len(differ) if set(x) == set(y) else None, "differ": differ[:10]}
+
+
+def run_ours(a, model, prompts_file, dtype, name, res, device, tokens_expected, extra=(), sample=False, root=None):
     out = os.path.join(a.work, f"out_{name}")
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [os.path.join(a.kit, "bin", "landscape-extract"), "run", "--model", model, "--prompts", prompts_file,
+    cmd = [os.path.join(root or a.kit, "bin", "landscape-extract"), "run", "--model", model, "--prompts", prompts_file,
            "--device", device, "--dtype", dtype, "--batch-tokens", str(a.batch_tokens), "--no-progress",
            "--out", out, *extra]
     sampler = Sampler() if sample else None
@@ -186,11 +223,16 @@ def run_ours(a, model, prompts_file, dtype, name, res, device, tokens_expected, 
     if r.returncode != 0 or not m:
         res.put(name, {"failed": f"exit {r.returncode}", "log_tail": log[-800:]})
         return None
-    rows, tokens, fwd_s, tok_s = int(m.group(1)), int(m.group(2)), float(m.group(3)), int(m.group(4))
-    v = {"rows": rows, "tokens": tokens, "forward_s": fwd_s, "tok_s_forward": tok_s,
+    rows, tokens, run_s, tok_s = int(m.group(1)), int(m.group(2)), float(m.group(3)), int(m.group(4))
+    fwd_s = tokens / max(tok_s, 1)
+    # run_s is the stage's whole run (its log line); what is not forward passes there is mostly the load
+    v = {"rows": rows, "tokens": tokens, "forward_s": round(fwd_s, 2), "tok_s_forward": tok_s,
+         "run_s": run_s, "run_minus_forward_s": round(run_s - fwd_s, 1),
          "wall_s": round(t1 - t0, 1), "tok_s_end_to_end": round(tokens / (t1 - t0)),
          "outside_forward_s": round(t1 - t0 - fwd_s, 1), "batch_tokens": a.batch_tokens, "dtype": dtype,
          "args": list(extra), "tokens_as_counted_here": tokens_expected}
+    if root:
+        v["jar"] = "baseline (" + open(os.path.join(a.kit, "baseline", "COMMIT")).read().strip() + ")"
     if samples:
         v["gpu_util_mean_forward_pct"] = Sampler.mean(samples, t1 - fwd_s - 1, t1)
         v["gpu_util_mean_whole_run_pct"] = Sampler.mean(samples, t0, t1)
@@ -356,6 +398,19 @@ def main():
                       "decoder_gflop_f32_prompts": round(flops_sub / 1e9, 1)})
 
     out16 = run_ours(a, model, p_all, a.half, "ours_f16", res, device, sum(lengths), sample=gpu)
+    base = baseline_root(a)
+    if base and time.time() < a.deadline - 120:
+        outb = run_ours(a, model, p_all, a.half, "ours_f16_baseline", res, device, sum(lengths), sample=gpu, root=base)
+        if outb and out16:
+            cmp = same_files(out16, outb)
+            cur, old = res.t["ours_f16"], res.t["ours_f16_baseline"]
+            cmp.update({"tok_s_forward": [cur["tok_s_forward"], old["tok_s_forward"]],
+                        "forward_speedup": round(old["forward_s"] / cur["forward_s"], 3),
+                        "run_minus_forward_s": [cur["run_minus_forward_s"], old["run_minus_forward_s"]],
+                        "note": "[ours, baseline]; identical = layer files and samples.csv equal byte for byte"})
+            res.put("ours_f16_vs_baseline", cmp)
+    elif base:
+        res.put("ours_f16_baseline", {"skipped": "deadline"})
     out32 = None
     if time.time() < a.deadline - 90:
         out32 = run_ours(a, model, p_sub, "f32", "ours_f32", res, device, sum(lengths[i] for i in sub), sample=gpu)

@@ -2,12 +2,15 @@
 # Assembles the GPU check kit: what tools/gpu-check/run.sh needs on a GPU machine that has Python's torch but no
 # Java and no network, small enough to send in one go (at most 64 MiB with the repository's tracked files).
 #
-#   tools/gpu-check/make-kit.sh --djl-src DJL_DIR [--kit DIR]
+#   tools/gpu-check/make-kit.sh --djl-src DJL_DIR [--kit DIR] [--baseline REV]
 #
 # DJL_DIR  a DJL checkout at the stage jars' version (git clone --depth 1 -b v0.36.0
 #          https://github.com/deepjavalibrary/djl), or a bare clone holding the tag v<version>; only its PyTorch JNI
 #          sources are copied into the kit.
 # --kit    the kit folder, default build/gpu-kit (ignored by git; send it along, e.g. as a carried path).
+# --baseline REV  also the extract (and core) jar of commit REV of this repository, built here from `git archive`
+#          (offline Maven, nothing installed): run.sh then runs the f16 throughput once more with it and compares
+#          the layer files byte for byte (ours_f16_baseline, ours_f16_vs_baseline), to judge the commits since REV.
 #
 # Needs the stage jars built with the default profile (./landscape build, or mvn -B -Dmaven.test.skip=true package
 # -pl core,extract,analyze,plot) and a JDK 17 (javac, jlink). The kit holds:
@@ -25,16 +28,21 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 die() { echo "make-kit: $*" >&2; exit 1; }
-DJL_SRC="" KIT=$ROOT/build/gpu-kit
+DJL_SRC="" KIT=$ROOT/build/gpu-kit BASELINE=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --djl-src) DJL_SRC=${2:-}; shift 2 || die "--djl-src needs a folder" ;;
+    --baseline) BASELINE=${2:-}; shift 2 || die "--baseline needs a commit" ;;
     --kit) KIT=${2:-}; shift 2 || die "--kit needs a folder" ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "make-kit: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 [[ -n $DJL_SRC ]] || die "--djl-src DJL_DIR is required (git clone --depth 1 -b v0.36.0 https://github.com/deepjavalibrary/djl)"
+BASE_REV=""
+if [[ -n $BASELINE ]]; then
+  BASE_REV=$(git -C "$ROOT" rev-parse --verify --quiet "$BASELINE^{commit}") || die "--baseline $BASELINE: not a commit of $ROOT"
+fi
 T0=$(date +%s)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gpu-kit.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -90,6 +98,17 @@ for t in "$KIT"/extract/target/lib/tokenizers-*.jar; do
   zip -q -d "$t" 'native/lib/win-*' 'native/lib/osx-*' 'native/lib/linux-aarch64/*' >/dev/null 2>&1 || true
 done
 
+# ---- the baseline's extract and core jars, built from its files (git archive: no worktree, nothing installed)
+if [[ -n $BASE_REV ]]; then
+  mkdir -p "$TMP/base" "$KIT/baseline"
+  git -C "$ROOT" archive "$BASE_REV" | tar -x -C "$TMP/base"
+  (cd "$TMP/base" && mvn -B -o -q -Dmaven.test.skip=true package -pl extract -am) > "$TMP/base.log" 2>&1 \
+    || die "--baseline $BASELINE: the build failed: $(tail -n 3 "$TMP/base.log")"
+  cp "$TMP/base/extract/target/landscape-extract.jar" "$KIT/baseline/"
+  cp "$TMP"/base/extract/target/lib/landscape-core-*.jar "$KIT/baseline/"
+  echo "$BASE_REV $(git -C "$ROOT" log -1 --format=%s "$BASE_REV" | cut -c1-80)" > "$KIT/baseline/COMMIT"
+fi
+
 # ---- DJL's JNI sources and the generated JNI header
 for p in gradle/libs.versions.toml engines/pytorch/pytorch-native/CMakeLists.txt \
          engines/pytorch/pytorch-native/src/main/native api/src/main/native; do
@@ -111,6 +130,7 @@ strip --strip-unneeded "$TMP/jre/lib/server/libjvm.so" 2>/dev/null || true
   echo "commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "djl=$djl (sources: ${DJL_ORIGIN:-$DJL_SRC, $(git -C "$DJL_SRC" describe --tags --always 2>/dev/null || echo 'not a git checkout')})"
   echo "java=$(javac -version 2>&1)"
+  [[ -z $BASE_REV ]] || echo "baseline=$BASE_REV"
 } > "$KIT/KIT.txt"
 bytes=$(du -sb "$KIT" | cut -f1)
 # what travels is the kit plus the repository's tracked files: keep the sum under 60 MiB (64 MiB less a margin)

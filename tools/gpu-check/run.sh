@@ -18,8 +18,10 @@
 #      and on the CPU (time, same results)
 #   5. throughput (bench.py): transformers bf16 batch 1 with output_hidden_states (the anchor) and f32, the stage jars
 #      in f16 and f32, on one Llama-3-8B-shaped random checkpoint and the same MMLU-length prompts; model FLOP/s as a
-#      fraction of the bf16 matmul peak measured in the same run; then `plan --json` for that checkpoint and the f16
-#      run again with --placement stream (weights read one layer at a time), compared with the resident one
+#      fraction of the bf16 matmul peak measured in the same run; with a baseline in the kit (make-kit.sh --baseline
+#      REV), the f16 run again with REV's extract jar, its layer files compared byte for byte with ours; then
+#      `plan --json` for that checkpoint and the f16 run again with --placement stream (weights read one layer at a
+#      time), compared with the resident one
 # --cpu-dry-run: the JNI is built against a CPU libtorch found here (Debian's libtorch-dev, or Python's torch),
 # everything runs with --device cpu, the 9181 x 4096 layer of step 4 is left out, and step 5 runs the stage jars on
 # a small random Llama without transformers.

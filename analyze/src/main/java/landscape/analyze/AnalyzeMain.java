@@ -4,12 +4,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import landscape.core.Sizes;
 import landscape.core.cli.Cli;
 import landscape.core.cli.UsageError;
 import landscape.core.run.LayerStats;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code landscape-analyze}: the per-layer analysis (one stats.json), and {@code summarize}. Thin: options are
@@ -40,13 +41,14 @@ public final class AnalyzeMain implements Callable<Integer> {
     int k;
     @Option(names = "--z", defaultValue = "1.6", description = "ADP merging significance Z (default ${DEFAULT-VALUE}).")
     double z;
-    @Option(names = "--class-fraction", defaultValue = "0.3", description = "Label overlap neighbours per class size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--class-fraction", defaultValue = "0.3",
+            description = "Label overlap neighbours per class size (default ${DEFAULT-VALUE}).")
     double classFraction;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default ${DEFAULT-VALUE}).")
     Knn.Target device;
-    @Option(names = "--memory-budget", defaultValue = "1G", converter = MemorySize.class,
-            description = "Bound on the kNN's distance blocks (default ${DEFAULT-VALUE}).")
-    long memoryBudget;
+    @Option(names = "--memory-budget", defaultValue = "1G", paramLabel = "SIZE",
+            description = "Bound on the kNN's distance blocks, e.g. 512M, 2G (default ${DEFAULT-VALUE}).")
+    String memoryBudget;
     @Option(names = "--arrays", description = "Also write kept_rows, assignment, assignment_halo, log_den, log_den_err.")
     boolean arrays;
     @Option(names = "--drop-nonfinite", description = "Drop rows with NaN/Inf instead of failing.")
@@ -84,7 +86,8 @@ public final class AnalyzeMain implements Callable<Integer> {
                 : balanced != null ? new MaskSpec.Balanced(balanced, seed) : new MaskSpec.All();
         AnalysisParams params;
         try {
-            params = new AnalysisParams(maxk, rangeMax, k, z, classFraction, device, memoryBudget, arrays, dropNonfinite);
+            params = new AnalysisParams(maxk, rangeMax, k, z, classFraction, device,
+                    Sizes.parse("--memory-budget", memoryBudget), arrays, dropNonfinite);
         } catch (IllegalArgumentException e) {
             throw new UsageError("invalid parameters: --maxk >= 1, --range-max >= 2, --k >= 1, --z > 0, "
                     + "--class-fraction > 0, --memory-budget > 0");

@@ -1,11 +1,15 @@
 package landscape.analyze;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
@@ -70,7 +74,7 @@ public final class LayerAnalysis {
         Path real;
         try {
             real = dir.toRealPath(); // a staged link keeps the <model>/<k>shot names only in its target
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw LandscapeException.of(dir, "cannot resolve: " + e.getMessage());
         }
         RepresentationScanner.Point p = RepresentationScanner.scanDir(real).stream().filter(q -> q.layer() == index)
@@ -251,8 +255,8 @@ public final class LayerAnalysis {
             throw LandscapeException.of(layer, bad.size() + " row(s) contain NaN or Inf (first: row " + bad.get(0)
                     + "); pass --drop-nonfinite to drop them");
         }
-        java.util.Set<Integer> badSet = new java.util.HashSet<>(bad);
-        return java.util.Arrays.stream(rows).filter(r -> !badSet.contains(r)).toArray();
+        Set<Integer> badSet = new HashSet<>(bad);
+        return Arrays.stream(rows).filter(r -> !badSet.contains(r)).toArray();
     }
 
     private static int[] range(int n) {

@@ -1,5 +1,7 @@
 package landscape.analyze;
 
+import java.util.Arrays;
+
 /**
  * Selection and sorting of (value, index) pairs held in two parallel arrays, ordered by value and then by lower
  * index. This is the one ordering every neighbour list uses.
@@ -31,7 +33,7 @@ final class PairSort {
         int[] count = new int[257];
         // index digits first (least significant part of the composite key), then value digits
         for (int pass = 0; pass < 12; pass++) {
-            java.util.Arrays.fill(count, 0);
+            Arrays.fill(count, 0);
             boolean onIndex = pass < 4;
             int shift = onIndex ? 8 * pass : 8 * (pass - 4);
             for (int p = 0; p < n; p++) {

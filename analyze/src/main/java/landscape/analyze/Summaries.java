@@ -12,8 +12,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
@@ -96,17 +98,17 @@ public final class Summaries {
         LayerStats.RunRef a = first.stats.run();
         LayerStats.RunRef b = other.stats.run();
         String why = null;
-        if (!java.util.Objects.equals(a.adapter(), b.adapter())) {
+        if (!Objects.equals(a.adapter(), b.adapter())) {
             why = "adapter " + a.adapter() + " vs " + b.adapter();
-        } else if (!java.util.Objects.equals(a.dataset(), b.dataset()) || !java.util.Objects.equals(a.split(), b.split())) {
+        } else if (!Objects.equals(a.dataset(), b.dataset()) || !Objects.equals(a.split(), b.split())) {
             why = "dataset " + a.dataset() + "/" + a.split() + " vs " + b.dataset() + "/" + b.split();
-        } else if (!java.util.Objects.equals(a.extraction(), b.extraction())) {
+        } else if (!Objects.equals(a.extraction(), b.extraction())) {
             why = "extraction " + differingKey(a.extraction(), b.extraction());
         } else {
             for (String key : SHARED_PARAMS) {
                 Object x = first.stats.params() == null ? null : first.stats.params().get(key);
                 Object y = other.stats.params() == null ? null : other.stats.params().get(key);
-                if (!java.util.Objects.equals(x, y)) {
+                if (!Objects.equals(x, y)) {
                     why = "analysis parameter " + key + " " + x + " vs " + y;
                     break;
                 }
@@ -125,7 +127,7 @@ public final class Summaries {
         TreeSet<String> keys = new TreeSet<>(a.keySet());
         keys.addAll(b.keySet());
         for (String k : keys) {
-            if (!java.util.Objects.equals(a.get(k), b.get(k))) {
+            if (!Objects.equals(a.get(k), b.get(k))) {
                 return k + " " + a.get(k) + " vs " + b.get(k);
             }
         }
@@ -213,7 +215,7 @@ public final class Summaries {
         return new ArrayList<>(out);
     }
 
-    private static void walk(Path dir, java.util.function.Predicate<Path> keep, TreeSet<Path> out) {
+    private static void walk(Path dir, Predicate<Path> keep, TreeSet<Path> out) {
         Path root = dir.toAbsolutePath().normalize();
         try (Stream<Path> s = Files.walk(dir)) {
             s.map(f -> f.toAbsolutePath().normalize()).filter(Files::isRegularFile).filter(f -> !inStaging(root, f))

@@ -3,6 +3,7 @@ package landscape.analyze;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import landscape.core.Matrix;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,7 +55,7 @@ class GrideTest {
         Gride.Result r = Gride.scaling(nn, 100);
         assertEquals(6, r.ids().length);
         for (int s = 0; s < 2; s++) {
-            assertEquals(d, r.ids()[s], 0.12 * d, "scale " + s + " ids " + java.util.Arrays.toString(r.ids()));
+            assertEquals(d, r.ids()[s], 0.12 * d, "scale " + s + " ids " + Arrays.toString(r.ids()));
             assertTrue(r.idsErr()[s] > 0 && r.idsErr()[s] < 0.1 * d);
         }
         for (int s = 1; s < r.rs().length; s++) {

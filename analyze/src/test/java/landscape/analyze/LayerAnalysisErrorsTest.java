@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import landscape.core.LandscapeException;
 import landscape.core.format.DType;
 import landscape.core.format.Npy;
 import landscape.core.format.Tensor;
 import landscape.core.run.LayerStats;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +49,7 @@ class LayerAnalysisErrorsTest {
         LayerStats s = run(layer, samples, new MaskSpec.All(), AnalysisParams.defaults().withDropNonfinite(true).withArrays(true));
         assertEquals(118, s.nPoints());
         assertEquals(2, s.params().get("dropped_nonfinite"));
-        assertFalse(java.util.Arrays.stream(s.keptRows()).anyMatch(r -> r == 17 || r == 40));
+        assertFalse(Arrays.stream(s.keptRows()).anyMatch(r -> r == 17 || r == 40));
     }
 
     @Test
@@ -117,7 +120,7 @@ class LayerAnalysisErrorsTest {
 
     @Test
     void gpuWithoutCudaIsAOneLineError() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
+        Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0,
                 "a GPU is visible: nothing to refuse");
         Path layer = Fixtures.writeLayer(dir, "layer.npy", 100, 8, Fixtures.blobs(100, 8, 2, 7));
         Path samples = Fixtures.writeSamples(dir, 100, 2, null, -1);
@@ -146,8 +149,8 @@ class LayerAnalysisErrorsTest {
         LayerStats a = run(layer, samples, new MaskSpec.Balanced(60, 42), p);
         LayerStats b = run(layer, samples, new MaskSpec.Balanced(60, 42), p);
         assertEquals(180, a.nPoints());
-        assertTrue(java.util.Arrays.equals(a.keptRows(), b.keptRows()));
-        long perSubject0 = java.util.Arrays.stream(a.keptRows()).filter(r -> r % 3 == 0).count();
+        assertTrue(Arrays.equals(a.keptRows(), b.keptRows()));
+        long perSubject0 = Arrays.stream(a.keptRows()).filter(r -> r % 3 == 0).count();
         assertEquals(60, perSubject0);
     }
 }

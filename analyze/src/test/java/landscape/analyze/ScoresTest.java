@@ -2,6 +2,8 @@ package landscape.analyze;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import landscape.core.Matrix;
 import org.junit.jupiter.api.Test;
@@ -67,8 +69,8 @@ class ScoresTest {
     @Test
     void duplicatesKeepTheFirstOccurrenceAndTreatSignedZerosAsEqual() {
         Matrix x = new Matrix(5, 2, new double[] {1, 0, 2, 3, 1, -0.0, 2, 3, 4, 4});
-        assertEquals(java.util.List.of(0, 1, 4),
-                java.util.Arrays.stream(Duplicates.firstOccurrences(x)).boxed().toList());
+        assertEquals(List.of(0, 1, 4),
+                Arrays.stream(Duplicates.firstOccurrences(x)).boxed().toList());
     }
 
     @Test
@@ -88,6 +90,6 @@ class ScoresTest {
         double[] e = {3.5, 0.0, 1e-300, 2.0, 3.5, 1e300};
         int[] ex = {9, 70000, 2, 1 << 20, 4, 0};
         PairSort.radixSortNonNegative(e, ex, 0, e.length, new long[6], new long[6], new int[6]);
-        assertEquals(java.util.List.of(70000, 2, 1 << 20, 4, 9, 0), java.util.Arrays.stream(ex).boxed().toList());
+        assertEquals(List.of(70000, 2, 1 << 20, 4, 9, 0), Arrays.stream(ex).boxed().toList());
     }
 }

@@ -6,21 +6,24 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import landscape.core.format.Checkpoint;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
 import landscape.extract.model.BatchInput;
 import landscape.extract.model.DecoderModel;
+import landscape.extract.model.ModelConfig;
 import landscape.extract.model.ModelSink;
 import landscape.extract.model.Placement;
 import landscape.extract.placement.Devices;
 import landscape.extract.placement.Planner;
-import landscape.extract.model.ModelConfig;
 
 /**
  * Extraction throughput on the CPU (not a test). Prepare the model once with
@@ -80,7 +83,7 @@ public final class ExtractBenchmark {
                 ids[i] = rnd.nextInt(c.vocabSize());
             }
             int[] lens = new int[rows];
-            java.util.Arrays.fill(lens, tokens);
+            Arrays.fill(lens, tokens);
             double sumTime = 0;
             double[] ratios = new double[rounds];
             double[] peaks = new double[rounds];
@@ -103,12 +106,12 @@ public final class ExtractBenchmark {
                         flopsPerPrompt * rows / cpuSecs / 1e9, 100 * cpuRatios[k]);
             }
             double[] sorted = ratios.clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
             System.out.printf("forward only: %.1f tokens/s mean; fraction of matmul peak: median %.0f%% (min %.0f%%, max"
                             + " %.0f%%)%n", rounds * rows * (double) tokens / sumTime, 100 * sorted[rounds / 2],
                     100 * sorted[0], 100 * sorted[rounds - 1]);
             double[] cs = cpuRatios.clone();
-            java.util.Arrays.sort(cs);
+            Arrays.sort(cs);
             System.out.printf("forward FLOP per CPU-second vs matmul FLOP per CPU-second: median %.0f%% (min %.0f%%, max"
                     + " %.0f%%)%n", 100 * cs[rounds / 2], 100 * cs[0], 100 * cs[rounds - 1]);
         }
@@ -121,9 +124,9 @@ public final class ExtractBenchmark {
             items[r] = r;
         }
         BatchInput batch = new BatchInput(items, ids, rows, tokens, lens);
-        m.run(List.of(List.of(batch)).iterator(), java.util.Set.of(), new ModelSink() {
+        m.run(List.of(List.of(batch)).iterator(), Set.of(), new ModelSink() {
             @Override
-            public void point(int index, BatchInput b, NDArray values) {
+            public void points(BatchInput b, int[] indices, int[] widths, NDArray values) {
             }
 
             @Override
@@ -149,7 +152,7 @@ public final class ExtractBenchmark {
     static double lastMatmulPerCpuSecond;
 
     static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 

@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import landscape.core.Json;
+import landscape.core.Sizes;
 import landscape.core.format.Checkpoint;
 import landscape.extract.ExtractOptions;
 import landscape.extract.Extractor;
@@ -28,7 +31,6 @@ import landscape.extract.placement.Devices;
 import landscape.extract.placement.MemoryModel;
 import landscape.extract.placement.PlacementOptions;
 import landscape.extract.placement.Planner;
-import landscape.extract.placement.Sizes;
 
 /**
  * Real-size extraction on the CPU (docs/BENCHMARKS.md, "Models larger than memory"), three modes, each meant for a
@@ -41,8 +43,9 @@ import landscape.extract.placement.Sizes;
  *       streamed layers, and peak RSS (VmHWM);</li>
  *   <li>{@code attention CONFIG_PRESET T [attentionMemory]}: one attention block of that model's shapes at T tokens
  *       (random weights, one prompt), the peak RSS it adds (VmHWM reset before it);</li>
- *   <li>{@code load MODEL}: a resident load of every weight in f32, peak RSS against the largest shard plus the
- *       weights in f32.</li>
+ *   <li>{@code load MODEL [f32|f16]}: a resident load of every weight in that dtype (default f32) on the CPU, its
+ *       time and rate (checkpoint bytes per second), peak RSS against the largest shard plus the weights in that
+ *       dtype.</li>
  * </ul>
  */
 public final class StreamBenchmark {
@@ -54,7 +57,7 @@ public final class StreamBenchmark {
             case "run" -> run(Path.of(args[1]), lengths(args[2]), args.length > 3 ? Long.parseLong(args[3]) : 4096,
                     args.length > 4 ? args[4] : "stream", args.length > 5 ? args[5] : "cpu");
             case "attention" -> attention(args[1], Integer.parseInt(args[2]), args.length > 3 ? args[3] : null);
-            case "load" -> load(Path.of(args[1]));
+            case "load" -> load(Path.of(args[1]), args.length > 2 ? args[2] : "f32");
             default -> throw new IllegalArgumentException("mode: run, attention or load");
         }
     }
@@ -178,28 +181,36 @@ public final class StreamBenchmark {
         deleteTree(dir);
     }
 
-    /** Resident load of every weight in f32 (one tensor at a time), peak RSS. */
-    static void load(Path model) throws IOException {
+    /** Resident load of every weight in {@code dtype} (f32 or f16, one tensor at a time), its time and peak RSS. */
+    static void load(Path model, String dtype) throws IOException {
         ModelConfig c = ModelConfig.read(model);
+        DataType type = switch (dtype) {
+            case "f32" -> DataType.FLOAT32;
+            case "f16" -> DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("dtype: f32 or f16, not " + dtype);
+        };
         long t0 = System.nanoTime();
         try (Checkpoint ckpt = Checkpoint.open(model);
              NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch");
              DecoderModel m = DecoderModel.open(c, ckpt, Placement.single("cpu", Device.cpu(),
-                     Placement.Mode.RESIDENT, c.numLayers(), 1L << 28), root, DataType.FLOAT32, null)) {
+                     Placement.Mode.RESIDENT, c.numLayers(), 1L << 28), root, type, null)) {
             double secs = (System.nanoTime() - t0) / 1e9;
             long hwm = ExtractBenchmark.statusKb("VmHWM") * 1024;
             long largest = ckpt.fileSizes().stream().mapToLong(Long::longValue).max().orElse(0);
-            long weights = new MemoryModel(c, DataType.FLOAT32).totalWeights();
-            System.out.printf(Locale.ROOT, "resident load of %s in f32: %.1f s; peak RSS %s; largest shard %s, weights"
-                            + " in f32 %s, bound (largest shard + weights + 1 GiB) %s%n", model, secs, Sizes.format(hwm),
-                    Sizes.format(largest), Sizes.format(weights), Sizes.format(largest + weights + (1L << 30)));
+            long stored = ckpt.fileSizes().stream().mapToLong(Long::longValue).sum();
+            long weights = new MemoryModel(c, type).totalWeights();
+            System.out.printf(Locale.ROOT, "resident load of %s in %s: %.2f s (%.2f GB/s of checkpoint, %d cores); peak"
+                            + " RSS %s; largest shard %s, weights in %s %s, bound (largest shard + weights + 1 GiB) %s%n",
+                    model, dtype, secs, stored / secs / 1e9, Runtime.getRuntime().availableProcessors(),
+                    Sizes.format(hwm), Sizes.format(largest), dtype, Sizes.format(weights),
+                    Sizes.format(largest + weights + (1L << 30)));
         }
     }
 
     /** Deletes a temporary folder this benchmark made. */
     static void deleteTree(Path dir) throws IOException {
-        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

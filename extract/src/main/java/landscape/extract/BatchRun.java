@@ -1,6 +1,8 @@
 package landscape.extract;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
@@ -13,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import landscape.core.LandscapeException;
 import landscape.core.format.DType;
@@ -54,6 +55,7 @@ final class BatchRun {
     private final AccuracyTally accuracy = new AccuracyTally();
     private final Map<Integer, Safetensors.Writer> writers = new LinkedHashMap<>();
     private final Map<Long, String> decoded = new HashMap<>();
+    private static final String[] LETTERS = {"A", "B", "C", "D"};
     private final Path source;
 
     /**
@@ -110,8 +112,8 @@ final class BatchRun {
             long f0 = System.nanoTime();
             model.run(passes.iterator(), points, new ModelSink() {
                 @Override
-                public void point(int index, BatchInput batch, NDArray rows) {
-                    write(index, rows, batch.items());
+                public void points(BatchInput batch, int[] indices, int[] widths, NDArray rows) {
+                    write(indices, widths, rows, batch.items());
                 }
 
                 @Override
@@ -177,53 +179,76 @@ final class BatchRun {
         return new BatchInput(batch.items(), flat, b, t, lens);
     }
 
-    /** Unconstrained and A-D predictions of a batch from its last-token logits. */
+    /**
+     * Unconstrained and A-D predictions of a batch from its last-token logits, computed on the logits' device and
+     * copied to the host in one array with the logits' finiteness.
+     */
     private void predict(BatchInput batch, NDArray logits) {
-        if (!NonFinite.allFinite(logits)) {
+        int rows = batch.rows();
+        long[] host;
+        NDList parts = new NDList();
+        try {
+            parts.add(logits.argMax(1));
+            NDList columns = new NDList();
+            try {
+                for (long id : letters) {
+                    columns.add(logits.get(new NDIndex(":, {}", id)));
+                }
+                try (NDArray abcd = NDArrays.stack(columns, 1)) {
+                    parts.add(abcd.argMax(1));
+                }
+            } finally {
+                columns.close();
+            }
+            parts.add(NonFinite.finiteFlag(logits));
+            try (NDArray packed = NDArrays.concat(parts, 0)) {
+                host = packed.toLongArray();
+            }
+        } finally {
+            parts.close();
+        }
+        if (host[2 * rows] != 1) {
             throw nonFiniteLogits(logits, batch.items());
         }
-        long[] argmax;
-        long[] constrained;
-        try (NDArray am = logits.argMax(1);
-             NDArray letterIds = logits.getManager().create(letters);
-             NDArray abcd = logits.get(new NDIndex(":, {}", letterIds));
-             NDArray cm = abcd.argMax(1)) {
-            argmax = am.toLongArray();
-            constrained = cm.toLongArray();
-        }
-        for (int r = 0; r < batch.rows(); r++) {
+        for (int r = 0; r < rows; r++) {
             int item = batch.items()[r];
             PromptItem it = items.get(item);
-            String pred = decoded.computeIfAbsent(argmax[r], id -> PromptTemplate.pyStrip(tok.decode(id)));
-            String con = String.valueOf((char) ('A' + constrained[r]));
+            String pred = decoded.computeIfAbsent(host[r], id -> PromptTemplate.pyStrip(tok.decode(id)));
+            String con = LETTERS[(int) host[rows + r]];
             samples[item] = new Sample(item, it.datasetIndex(), it.subject(), it.answer(), pred, con,
                     batch.lengths()[r]);
             accuracy.add(it.subject(), it.answer(), pred, con);
         }
     }
 
-    private void write(int point, NDArray rows, int[] order) {
-        ByteBuffer buf;
+    /**
+     * Points {@code indices} of a batch, side by side in {@code rows}: one copy to the host, the non-finite check per
+     * point, then each point's rows into its layer file at their input rows {@code order}.
+     */
+    private void write(int[] indices, int[] widths, NDArray rows, int[] order) {
         if (rows.getDataType() == target.type()) {
-            buf = rows.toByteBuffer();
+            write(indices, widths, rows.toByteBuffer(true), order);
         } else {
             try (NDArray typed = rows.toType(target.type(), false)) {
-                buf = typed.toByteBuffer();
+                write(indices, widths, typed.toByteBuffer(true), order);
             }
         }
+    }
+
+    /**
+     * The same from the host copy {@code buf}: a direct view of the host memory of the array (on the CPU the array's
+     * own, from a GPU the copy DJL makes), so neither a Java array nor the file writes copy it again; used while the
+     * array is open.
+     */
+    private void write(int[] indices, int[] widths, ByteBuffer buf, int[] order) {
         buf.order(ByteOrder.LITTLE_ENDIAN);
-        NonFinite.Found bad = NonFinite.first(buf, target.fileType(), order.length);
+        PointBlock block = new PointBlock(buf, target.fileType(), order.length, indices, widths);
+        PointBlock.Found bad = block.firstNonFinite();
         if (bad != null) {
-            throw nonFinite("point " + point + " (" + model.config().pointModule(point) + ")", order[bad.row()],
-                    bad.column(), bad.value());
+            throw nonFinite("point " + bad.point() + " (" + model.config().pointModule(bad.point()) + ")",
+                    order[bad.row()], bad.column(), bad.value());
         }
-        int rowBytes = buf.remaining() / order.length;
-        Safetensors.Writer w = writers.get(point);
-        for (int r = 0; r < order.length; r++) {
-            ByteBuffer slice = buf.duplicate();
-            slice.position(r * rowBytes).limit((r + 1) * rowBytes);
-            w.write("layer", order[r], slice.slice());
-        }
+        block.writeTo(writers, order);
     }
 
     private LandscapeException nonFiniteLogits(NDArray logits, int[] order) {

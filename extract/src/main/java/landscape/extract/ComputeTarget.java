@@ -3,6 +3,7 @@ package landscape.extract;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import java.util.List;
 import landscape.core.LandscapeException;
 import landscape.core.cli.UsageError;
 import landscape.core.format.DType;
@@ -15,7 +16,7 @@ import landscape.core.format.DType;
 public record ComputeTarget(Device device, DataType type, DType fileType, String label) {
 
     /** The dtype for {@code devices} (all CPUs or all GPUs); the first device stands for them all. */
-    public static ComputeTarget of(java.util.List<landscape.extract.placement.DeviceSpec> devices, String dtype) {
+    public static ComputeTarget of(List<landscape.extract.placement.DeviceSpec> devices, String dtype) {
         return withDtype(devices.get(0).device(), dtype);
     }
 

@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.Sizes;
 import landscape.core.cli.Cli;
 import landscape.core.cli.UsageError;
 import landscape.core.format.Checkpoint;
@@ -19,13 +21,12 @@ import landscape.extract.model.Placement;
 import landscape.extract.model.WeightLoader;
 import landscape.extract.placement.DeviceSpec;
 import landscape.extract.placement.MemoryModel;
-import landscape.extract.placement.Plan;
 import landscape.extract.placement.PlacementOptions;
+import landscape.extract.placement.Plan;
 import landscape.extract.placement.Planner;
-import landscape.extract.placement.Sizes;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code landscape-extract}: run (extraction), plan (placement and memory, without loading weights), tokenize (debug
@@ -64,7 +65,7 @@ public final class ExtractMain implements Runnable {
         @Option(names = "--no-progress", description = "No progress on stderr.") boolean noProgress;
         @Option(names = "--allow-long-prompts", description = "Extract prompts longer than the model's"
                 + " max_position_embeddings (with a warning) instead of refusing them.") boolean allowLongPrompts;
-        @picocli.CommandLine.Mixin PlacementMixin placement;
+        @CommandLine.Mixin PlacementMixin placement;
 
         @Override
         public Integer call() {
@@ -155,7 +156,7 @@ public final class ExtractMain implements Runnable {
             }
             DType d;
             if (weightsDtype != null) {
-                d = DType.fromSafetensors(weightsDtype.toUpperCase(java.util.Locale.ROOT));
+                d = DType.fromSafetensors(weightsDtype.toUpperCase(Locale.ROOT));
                 if (d == null) {
                     throw new UsageError("--weights-dtype: F32, F16 or BF16, got '" + weightsDtype + "'");
                 }
@@ -219,7 +220,7 @@ public final class ExtractMain implements Runnable {
         @Option(names = "--max-length", description = "Longest prompt in tokens (default: the batch budget, at most"
                 + " max_position_embeddings).") Integer maxLength;
         @Option(names = "--json", description = "Print the plan as JSON.") boolean json;
-        @picocli.CommandLine.Mixin PlacementMixin placement;
+        @CommandLine.Mixin PlacementMixin placement;
 
         @Override
         public Integer call() {
@@ -264,7 +265,7 @@ public final class ExtractMain implements Runnable {
                     putCount(f, "stream", stream);
                     System.out.println(o.toPrettyString());
                 } else {
-                    System.out.printf(java.util.Locale.ROOT, "model %s: %s, %d layers, hidden %d, vocab %d; checkpoint"
+                    System.out.printf(Locale.ROOT, "model %s: %s, %d layers, hidden %d, vocab %d; checkpoint"
                                     + " %s in %d file(s); weights in %s: %s%n", model, c.architecture(), c.numLayers(),
                             c.hiddenSize(), c.vocabSize(), Sizes.format(stored), ckpt.fileSizes().size(),
                             target.label(), Sizes.format(plan.totalWeights()));

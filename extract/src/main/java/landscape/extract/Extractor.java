@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedSet;
+import java.util.stream.Collectors;
 import landscape.core.LandscapeException;
+import landscape.core.Sizes;
 import landscape.core.cli.OutOfMemory;
 import landscape.core.format.Checkpoint;
 import landscape.core.run.AtomicOutput;
@@ -22,7 +24,6 @@ import landscape.extract.placement.Devices;
 import landscape.extract.placement.MemoryModel;
 import landscape.extract.placement.Plan;
 import landscape.extract.placement.Planner;
-import landscape.extract.placement.Sizes;
 
 /**
  * The extraction service behind {@code landscape-extract run}: prompts in, a representation directory out. It checks
@@ -127,7 +128,7 @@ public final class Extractor {
             }
             throw new OutOfMemory("out of memory while loading the weights (" + plan.placement().mode().label()
                     + " on " + plan.uses().stream()
-                    .map(u -> u.device().label()).collect(java.util.stream.Collectors.joining(","))
+                    .map(u -> u.device().label()).collect(Collectors.joining(","))
                     + "; the plan expected at most " + Sizes.format(plan.maxTotal()) + " on one device): "
                     + firstLine(e) + "; give --device-memory below what the devices have free, or --placement stream",
                     e);

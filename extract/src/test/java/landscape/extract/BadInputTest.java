@@ -86,7 +86,7 @@ class BadInputTest {
 
     @Test
     void layerSpecOutsideRangeIsAnError() {
-        assertEquals(java.util.List.of(0, 1, 2, 3, 33), java.util.List.copyOf(LayerSpec.parse("0-3,33", 32)));
+        assertEquals(List.of(0, 1, 2, 3, 33), List.copyOf(LayerSpec.parse("0-3,33", 32)));
         assertThrows(LandscapeException.class, () -> LayerSpec.parse("0-40", 32));
         assertThrows(LandscapeException.class, () -> LayerSpec.parse("x", 32));
     }
@@ -125,7 +125,7 @@ class BadInputTest {
         assertTrue(e.getMessage().startsWith(out + ": ") && e.getMessage().contains("refusing"), e.getMessage());
         assertEquals("precious", Files.readString(out.resolve("notes.txt")));
         try (var s = Files.list(tmp)) {
-            assertEquals(java.util.List.of("home"), s.map(f -> f.getFileName().toString()).toList());
+            assertEquals(List.of("home"), s.map(f -> f.getFileName().toString()).toList());
         }
     }
 

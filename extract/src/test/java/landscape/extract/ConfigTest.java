@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -194,7 +195,7 @@ class ConfigTest {
 
     @Test
     void phi3LongRopeIsRefusedWithAClearMessage() {
-        List<Double> factors = java.util.Collections.nCopies(8, 1.0);
+        List<Double> factors = Collections.nCopies(8, 1.0);
         for (String type : List.of("longrope", "su")) {
             String m = refusal("Phi3ForCausalLM", "rope_scaling", map("type", type, "short_factor", factors,
                     "long_factor", factors), "original_max_position_embeddings", 4096, "max_position_embeddings", 131072);

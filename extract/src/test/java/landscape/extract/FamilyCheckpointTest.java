@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -99,7 +100,7 @@ class FamilyCheckpointTest {
         Path model = ModelDirs.withWeights(golden, tmp.resolve(golden.getFileName()), replace);
         String m = refused(model).getMessage();
         assertTrue(m.startsWith(model.resolve("model.safetensors") + ": "), m);
-        assertTrue(m.contains(tensor + " has shape " + java.util.Arrays.toString(wrong) + ", config needs "
-                + java.util.Arrays.toString(shape)), m);
+        assertTrue(m.contains(tensor + " has shape " + Arrays.toString(wrong) + ", config needs "
+                + Arrays.toString(shape)), m);
     }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,9 +93,10 @@ class HubCacheInputTest {
                 .dataset(Path.of("d"), "val", 3).shuffleShots(true, 5).limit(7).mask(Path.of("mask.npy")).layers("0-2")
                 .batchTokens(99).device("gpu").dtype("f16").progress(true).allowLongPrompts(true).build();
         ExtractOptions r = o.withInputs(Path.of("m2"), "id2", Path.of("a2"), Path.of("d2"));
-        assertEquals(List.of(Path.of("m2"), "id2", Path.of("a2"), Path.of("d2")), List.of(r.model(), r.modelId(), r.adapter(), r.dataset()));
-        for (java.lang.reflect.Field f : ExtractOptions.class.getDeclaredFields()) {
-            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())
+        assertEquals(List.of(Path.of("m2"), "id2", Path.of("a2"), Path.of("d2")),
+                List.of(r.model(), r.modelId(), r.adapter(), r.dataset()));
+        for (Field f : ExtractOptions.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers())
                     || List.of("model", "modelId", "adapter", "dataset").contains(f.getName())) {
                 continue;
             }

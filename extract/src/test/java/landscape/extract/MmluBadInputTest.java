@@ -83,7 +83,8 @@ class MmluBadInputTest {
         errorIn(allTest(numbers, List.of(g -> g.append("question", 1L))), "column question is optional int64 question, expected a string");
         MessageType flat = MessageTypeParser.parseMessageType("message schema { optional binary question (STRING);"
                 + " optional binary subject (STRING); optional binary choices (STRING); optional int64 answer; }");
-        errorIn(allTest(flat, List.of(g -> g.append("choices", "a|b|c|d"))), "column choices is optional binary choices (STRING), expected a list of 4 strings");
+        errorIn(allTest(flat, List.of(g -> g.append("choices", "a|b|c|d"))),
+                "column choices is optional binary choices (STRING), expected a list of 4 strings");
     }
 
     @Test

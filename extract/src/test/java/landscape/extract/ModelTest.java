@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.LandscapeVersion;
@@ -268,7 +270,7 @@ class ModelTest {
             for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
                 Files.copy(from.resolve(f), to.resolve(f));
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new RuntimeException(e);
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -294,7 +296,7 @@ class ModelTest {
         Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": " + r
                 + ", \"lora_alpha\": " + alpha + ", \"target_modules\": [\"q_proj\", \"down_proj\"],"
                 + " \"base_model_name_or_path\": \"tiny\"}");
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        SplittableRandom rnd = new SplittableRandom(5);
         Map<String, Tensor> t = new LinkedHashMap<>();
         int[][] shapes = {{32, 32}, {32, 64}}; // q_proj [out, in], down_proj [out, in]
         String[] mods = {"model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj"};

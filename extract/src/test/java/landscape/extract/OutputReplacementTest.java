@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +49,7 @@ class OutputReplacementTest {
             for (Path p : s.sorted().toList()) {
                 String rel = dir.relativize(p).toString();
                 out.put(Files.isDirectory(p) ? rel + "/" : rel,
-                        Files.isDirectory(p) ? "" : java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
+                        Files.isDirectory(p) ? "" : HexFormat.of().formatHex(Files.readAllBytes(p)));
             }
         }
         return out;

@@ -10,9 +10,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.zip.GZIPOutputStream;
 import landscape.extract.data.MmluDataset;
 import landscape.extract.data.Question;
@@ -94,7 +96,7 @@ final class ParquetFiles {
      * becomes {@code validation}.
      */
     static Path hubLayout(Path csvDataset, Path out, boolean all, List<String> splits, CompressionCodecName codec,
-                          java.util.function.UnaryOperator<List<String>> subjectOrder) {
+                          UnaryOperator<List<String>> subjectOrder) {
         for (String split : splits) {
             Map<String, List<Question>> bySubject = MmluDataset.bySubject(csvDataset, split);
             String hub = split.equals("val") ? "validation" : split;
@@ -152,7 +154,7 @@ final class ParquetFiles {
             };
             byte[] out = new byte[c.maxCompressedLength(in.length)];
             int n = c.compress(in, 0, in.length, out, 0, out.length);
-            return java.util.Arrays.copyOf(out, n);
+            return Arrays.copyOf(out, n);
         }
 
         @Override

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.Matrix;
@@ -234,8 +237,8 @@ class PlacementTest {
         assertEquals(c.expectedTensors().keySet(), toSet(index.get("weight_map").fieldNames()));
     }
 
-    private static java.util.Set<String> toSet(java.util.Iterator<String> it) {
-        java.util.Set<String> s = new java.util.LinkedHashSet<>();
+    private static Set<String> toSet(Iterator<String> it) {
+        Set<String> s = new LinkedHashSet<>();
         it.forEachRemaining(s::add);
         return s;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -13,12 +14,14 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.Sizes;
 import landscape.core.cli.UsageError;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
@@ -26,8 +29,8 @@ import landscape.extract.model.ModelConfig;
 import landscape.extract.model.Placement;
 import landscape.extract.placement.DeviceSpec;
 import landscape.extract.placement.MemoryModel;
-import landscape.extract.placement.Plan;
 import landscape.extract.placement.PlacementOptions;
+import landscape.extract.placement.Plan;
 import landscape.extract.placement.Planner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,7 +126,7 @@ class PlannerTest {
         long onDisk = 0;
         try (Stream<Path> files = Files.list(llama3_70b)) {
             for (Path f : files.toList()) {
-                onDisk += ((Number) Files.getAttribute(f, "unix:blocks", java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                onDisk += ((Number) Files.getAttribute(f, "unix:blocks", LinkOption.NOFOLLOW_LINKS))
                         .longValue() * 512;
             }
         } catch (UnsupportedOperationException | IllegalArgumentException notUnix) {
@@ -284,9 +287,9 @@ class PlannerTest {
         ExtractOptions o = ExtractOptions.builder(llama3_70b, models.resolve("o")).prompts(models.resolve("p.jsonl"))
                 .batchTokens(4096).build();
         LandscapeException e = Extractor.outOfMemory(new landscape.extract.model.ForwardException("gpu:0", 12, 2,
-                2048, 3, 12000, new ai.djl.engine.EngineException("CUDA out of memory")), o, p);
+                2048, 3, 12000, new EngineException("CUDA out of memory")), o, p);
         assertEquals("out of memory on gpu:0 at layer 12 (largest batch 2 x 2048 tokens, pass of 12000 padded tokens;"
-                + " the plan expected " + landscape.extract.placement.Sizes.format(p.maxTotal()) + " of 80.0 GiB):"
+                + " the plan expected " + Sizes.format(p.maxTotal()) + " of 80.0 GiB):"
                 + " lower --batch-tokens (now 4096), --pass-memory (now 4G) or --attention-memory (now 1G), or give"
                 + " --device-memory below what the device has free", e.getMessage());
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import landscape.core.Json;
 import landscape.core.testing.Golden;
 import org.junit.jupiter.api.Test;
@@ -129,7 +130,8 @@ class DemoPipelineTest {
             for (int k : List.of(0, 1, 2, 5)) {
                 assertTrue(Files.isRegularFile(run.outdir().resolve("layers/mmlu/" + type + "/test/" + m + "/" + k + "shot/manifest.json")),
                         "representations of " + m + " " + k + "shot");
-                assertTrue(Files.isRegularFile(run.outdir().resolve("statistics/" + type + "/" + m + "/summary-" + m + "-" + k + "shot.json")),
+                assertTrue(Files.isRegularFile(
+                        run.outdir().resolve("statistics/" + type + "/" + m + "/summary-" + m + "-" + k + "shot.json")),
                         "summary of " + m + " " + k + "shot");
             }
         }
@@ -185,7 +187,7 @@ class DemoPipelineTest {
                 "--first_layer", "9");
         assertTrue(run.exitCode() != 0, "the run must fail");
         // said by the plugin for the run it received from EXTRACT, naming the run and the two parameters
-        assertTrue(java.util.regex.Pattern.compile("/[02]shot: nothing to analyse: no extraction point with index >= 9"
+        assertTrue(Pattern.compile("/[02]shot: nothing to analyse: no extraction point with index >= 9"
                 + " \\(the run has points 0,1,2,3,4,5; check --layers and --first_layer\\)").matcher(run.output()).find(),
                 run.output());
         assertFalse(Files.exists(run.outdir().resolve("figures")));

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -211,7 +212,7 @@ final class PipelineRun {
     /** SIGTERM to the process and every descendant (deepest first), then SIGKILL to whatever is left after 20 s. */
     static void destroyTree(ProcessHandle root, boolean graceful) {
         List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
-        java.util.Collections.reverse(all);
+        Collections.reverse(all);
         all.add(root);
         if (graceful) {
             root.destroy();

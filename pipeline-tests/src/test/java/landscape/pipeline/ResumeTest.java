@@ -10,9 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import landscape.core.Json;
 import org.junit.jupiter.api.Test;
@@ -131,7 +134,7 @@ class ResumeTest {
         run.assertSucceeded();
 
         List<Map<String, String>> extract = run.tasks("EXTRACT").stream()
-                .sorted(java.util.Comparator.comparing(r -> r.get("attempt"))).toList();
+                .sorted(Comparator.comparing(r -> r.get("attempt"))).toList();
         assertEquals(List.of("1", "2", "3"), extract.stream().map(r -> r.get("attempt")).toList(), "three attempts");
         assertEquals(List.of("3", "3", "0"), extract.stream().map(r -> r.get("exit")).toList(), "exit codes");
         assertEquals(List.of("1 GB", "2 GB", "3 GB"), extract.stream().map(r -> r.get("memory")).toList(),
@@ -149,7 +152,7 @@ class ResumeTest {
     /** The --batch-tokens values in a task's command script. */
     private static List<String> batchTokens(Map<String, String> task) {
         String script = PipelineRun.read(Path.of(task.get("workdir")).resolve(".command.sh"));
-        return java.util.regex.Pattern.compile("--batch-tokens (\\d+)").matcher(script).results()
+        return Pattern.compile("--batch-tokens (\\d+)").matcher(script).results()
                 .map(m -> m.group(1)).toList();
     }
 
@@ -158,6 +161,6 @@ class ResumeTest {
         return trace.stream()
                 .filter(r -> "ANALYZE".equals(PipelineRun.simpleName(r.get("process"))) && status.equals(r.get("status")))
                 .map(r -> r.get("hash"))
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 }

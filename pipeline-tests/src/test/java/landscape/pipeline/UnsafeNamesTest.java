@@ -8,12 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.testing.Golden;
@@ -188,10 +192,10 @@ class UnsafeNamesTest {
         String header = "{'descr': '<i8', 'fortran_order': False, 'shape': (" + count + ",), }";
         int pad = 64 - (10 + header.length() + 1) % 64;
         header = header + " ".repeat(pad % 64) + "\n";
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + 8 * count)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 8 * count)
+                .order(ByteOrder.LITTLE_ENDIAN);
         b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length());
-        b.put(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.put(header.getBytes(StandardCharsets.US_ASCII));
         for (int i = 0; i < count && from + i < to; i++) {
             b.putLong(from + i);
         }
@@ -220,7 +224,7 @@ class UnsafeNamesTest {
 
     private static Set<String> topLevel(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            return new java.util.TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
+            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -25,6 +25,8 @@ import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.text.TextUtils;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.Range;
+import org.jfree.data.xy.XYDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.data.xy.YIntervalSeries;
@@ -122,7 +124,7 @@ public final class FigureRenderer {
         double minY = Double.POSITIVE_INFINITY;
         double maxY = Double.NEGATIVE_INFINITY;
         XYLineAndShapeRenderer renderer;
-        org.jfree.data.xy.XYDataset dataset;
+        XYDataset dataset;
         if (spec.error() != null) {
             YIntervalSeriesCollection c = new YIntervalSeriesCollection();
             for (Summary s : model.runs()) {
@@ -235,7 +237,7 @@ public final class FigureRenderer {
     }
 
     /** The panel's value range: the fixed bounds, widened to the data when data fall outside them. */
-    static org.jfree.data.Range valueRange(PanelSpec spec, double minY, double maxY) {
+    static Range valueRange(PanelSpec spec, double minY, double maxY) {
         if (!Double.isFinite(minY)) {
             minY = 0;
             maxY = 1;
@@ -256,7 +258,7 @@ public final class FigureRenderer {
         if (hi <= lo) {
             hi = lo + 1;
         }
-        return new org.jfree.data.Range(lo, hi);
+        return new Range(lo, hi);
     }
 
     private static void styleAxis(NumberAxis axis, Font tickFont, Font labelFont) {

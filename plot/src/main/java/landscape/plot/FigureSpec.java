@@ -22,7 +22,8 @@ public record FigureSpec(String name, String caption, List<PanelSpec> panels) {
             new FigureSpec("clusters", "Number of density peaks (ADP, no halo) and fraction of core points (ADP with halo).",
                     List.of(new PanelSpec("number of clusters", l -> l.nClusters(), null, 0, Double.NaN, true),
                             PanelSpec.fixed("core-point fraction", SummaryLayer::coreFraction, FRACTION_LO, FRACTION_HI))),
-            new FigureSpec("overlap", "Label overlap: mean fraction of a point's nearest neighbours that share its subject / its answer letter.",
+            new FigureSpec("overlap",
+                    "Label overlap: mean fraction of a point's nearest neighbours that share its subject / its answer letter.",
                     List.of(PanelSpec.fixed("overlap with subjects", SummaryLayer::overlapSubjects, FRACTION_LO, FRACTION_HI),
                             PanelSpec.fixed("overlap with letters", SummaryLayer::overlapLetters, FRACTION_LO, FRACTION_HI))));
 

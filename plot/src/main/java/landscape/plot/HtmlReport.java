@@ -34,7 +34,8 @@ public final class HtmlReport {
         h.append("<h1>").append(esc(heading)).append("</h1>\n");
         h.append("<p class=\"meta\">Made by landscape-plot ").append(esc(toolVersion)).append(" on ").append(esc(created))
                 .append(" from ").append(runCount(runs)).append(" run(s) of ").append(runs.models().size())
-                .append(" model(s). Layer <i>i</i> is extraction point <i>i</i>: the residual stream after <i>i</i> decoder blocks (input of block <i>i</i>); L is the final norm and L+1 the logits.</p>\n");
+                .append(" model(s). Layer <i>i</i> is extraction point <i>i</i>: the residual stream after <i>i</i> decoder")
+                .append(" blocks (input of block <i>i</i>); L is the final norm and L+1 the logits.</p>\n");
         h.append("<nav><a href=\"#figures\">Figures</a> · <a href=\"#accuracy\">Accuracy</a> · <a href=\"#runs\">Runs</a></nav>\n");
 
         h.append("<section id=\"figures\">\n<h2>Figures</h2>\n");
@@ -194,7 +195,8 @@ public final class HtmlReport {
             th, td { border: 1px solid #ddd; padding: 0.2em 0.5em; }
             thead th { background: #f3f3f3; position: sticky; top: 0; }
             table.num td { text-align: right; font-variant-numeric: tabular-nums; } table.num td.text { text-align: left; }
-            table.kv th { text-align: left; background: #f8f8f8; font-weight: normal; } table.kv td { font-family: monospace; word-break: break-all; }
+            table.kv th { text-align: left; background: #f8f8f8; font-weight: normal; }
+            table.kv td { font-family: monospace; word-break: break-all; }
             nav a { color: #0072b2; }
             """;
 }

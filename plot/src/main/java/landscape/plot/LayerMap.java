@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntUnaryOperator;
 import landscape.core.LandscapeException;
-import landscape.core.run.AtomicOutput;
 import landscape.core.cli.UsageError;
+import landscape.core.run.AtomicOutput;
 import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -172,7 +173,7 @@ public final class LayerMap {
         return areas;
     }
 
-    private static JFreeChart scatter(String caption, double[][] y, java.util.function.IntUnaryOperator category, int categories) {
+    private static JFreeChart scatter(String caption, double[][] y, IntUnaryOperator category, int categories) {
         XYSeriesCollection data = new XYSeriesCollection();
         Map<Integer, XYSeries> series = new LinkedHashMap<>();
         for (int c = 0; c < categories; c++) {

@@ -2,9 +2,11 @@ package landscape.plot;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
 import landscape.core.run.LayerStats;
@@ -89,15 +91,15 @@ public record MapInput(String title, int[] rows, double[][] points, List<String>
         for (int i = 0; i < n; i++) {
             idx[i] = i;
         }
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         for (int i = 0; i < max; i++) {
             int j = i + random.nextInt(n - i);
             int t = idx[i];
             idx[i] = idx[j];
             idx[j] = t;
         }
-        int[] pick = java.util.Arrays.copyOf(idx, max);
-        java.util.Arrays.sort(pick);
+        int[] pick = Arrays.copyOf(idx, max);
+        Arrays.sort(pick);
         int[] r = new int[max];
         double[][] p = new double[max][];
         List<String> s = new ArrayList<>(max);

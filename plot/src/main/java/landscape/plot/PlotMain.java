@@ -20,7 +20,8 @@ public final class PlotMain implements Callable<Integer> {
             description = "Directories holding summary-*.json files (or the files themselves).")
     List<Path> stats;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (created; only the files an earlier landscape-plot wrote in it are replaced).")
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Output folder (created; only the files an earlier landscape-plot wrote in it are replaced).")
     Path out;
 
     @Option(names = "--format", split = ",", paramLabel = "FMT", defaultValue = "png,svg",

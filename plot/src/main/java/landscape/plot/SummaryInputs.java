@@ -5,10 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
@@ -110,12 +113,12 @@ public final class SummaryInputs {
         if (extracted != null) {
             // the run extracted only these points (landscape-extract --layers): a gap is missing only if extracted
             int first = layers.get(0).layer();
-            java.util.Set<Integer> present = new java.util.HashSet<>();
+            Set<Integer> present = new HashSet<>();
             layers.forEach(l -> present.add(l.layer()));
             List<Integer> missing = extracted.stream().filter(p -> p >= first && !present.contains(p)).toList();
             if (!missing.isEmpty()) {
                 throw LandscapeException.of(file, "missing layer" + (missing.size() > 1 ? "s " : " ")
-                        + missing.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                        + missing.stream().map(String::valueOf).collect(Collectors.joining(", "))
                         + " (extracted, per the provenance's points, but not in the summary)");
             }
         }

@@ -2,6 +2,7 @@ package landscape.plot;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,7 +22,7 @@ public final class DemoFigures {
             // the golden analysis sets as the three layers of one model, at 0 and 5 shots
             List<Path> sets = Summaries.goldenSets();
             for (int shots : new int[] {0, 5}) {
-                java.util.List<landscape.core.run.LayerStats.SummaryLayer> layers = new java.util.ArrayList<>();
+                List<landscape.core.run.LayerStats.SummaryLayer> layers = new ArrayList<>();
                 for (int i = 0; i < sets.size(); i++) {
                     layers.add(Summaries.goldenLayer(sets.get(i), i));
                 }

@@ -1,6 +1,5 @@
 package landscape.plot;
 
-import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,15 +9,19 @@ import java.awt.Color;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
 import landscape.core.LandscapeVersion;
 import landscape.core.run.LayerStats.Summary;
 import landscape.core.run.LayerStats.SummaryLayer;
@@ -87,7 +90,7 @@ class FigureSetTest {
     @Test
     void dpiAndSizeOptionsSetThePixelSize() throws IOException {
         Path out = tmp.resolve("figures");
-        PlotOptions options = new PlotOptions(java.util.Set.of("png"), 100, "t", 6.0, 3.0);
+        PlotOptions options = new PlotOptions(Set.of("png"), 100, "t", 6.0, 3.0);
         FigureSet.render(List.of(syntheticStats()), out, options);
         BufferedImage image = ImageIO.read(out.resolve("aris.png").toFile());
         assertEquals(600, image.getWidth());
@@ -130,7 +133,7 @@ class FigureSetTest {
         Rectangle2D px = scale(again.drawn().dataAreas().get(0), again.pixelsPerPoint());
         assertTrue(pixelsOf(image, px, ShotStyle.color(5)) > 50, "5-shot has its colour when alone");
         assertEquals(0, pixelsOf(image, px, ShotStyle.color(0)), "and not the colour of the first series");
-        assertEquals(4, java.util.stream.IntStream.of(SHOTS).mapToObj(ShotStyle::color).distinct().count());
+        assertEquals(4, IntStream.of(SHOTS).mapToObj(ShotStyle::color).distinct().count());
     }
 
     @Test
@@ -158,9 +161,9 @@ class FigureSetTest {
 
     static void assertWellFormedXml(String xml, String what) {
         try {
-            javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.newDocumentBuilder().parse(new org.xml.sax.InputSource(new java.io.StringReader(xml)));
+            f.newDocumentBuilder().parse(new org.xml.sax.InputSource(new StringReader(xml)));
         } catch (Exception e) {
             throw new AssertionError(what + " is not well-formed XML: " + e.getMessage(), e);
         }

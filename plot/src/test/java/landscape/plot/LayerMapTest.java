@@ -12,11 +12,14 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import landscape.core.Json;
-import landscape.core.format.Npy;
 import landscape.core.Matrix;
+import landscape.core.format.Npy;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.Sample;
@@ -96,7 +99,7 @@ class LayerMapTest {
     void withoutStatsEveryRowIsMappedAndOnlyBySubject() throws IOException {
         Path out = tmp.resolve("maps");
         LayerMap.Options options = new LayerMap.Options(2000, 20, 250, 3,
-                new PlotOptions(java.util.Set.of("svg"), 72, null, 8, 3.7));
+                new PlotOptions(Set.of("svg"), 72, null, 8, 3.7));
         LayerMap.Result r = LayerMap.render(MapInput.fromRun(runDir(), 0, null), 0, out, options);
         assertEquals(600, r.coordinates().length, "all 600 rows, duplicates included");
         String svg = Files.readString(out.resolve("landscape-layer0.svg"));
@@ -150,7 +153,7 @@ class LayerMapTest {
             for (int j = 0; j < n; j++) {
                 order[j] = j;
             }
-            java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(j -> Math.hypot(x[j] - x[p], y[j] - y[p])));
+            Arrays.sort(order, Comparator.comparingDouble(j -> Math.hypot(x[j] - x[p], y[j] - y[p])));
             int same = 0;
             for (int j = 1; j <= k; j++) {
                 if (subject[order[j]].equals(subject[i])) {

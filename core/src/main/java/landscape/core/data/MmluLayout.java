@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -193,8 +196,8 @@ public final class MmluLayout {
                 files.add(p);
             }
         }
-        java.util.SortedSet<Integer> shards = new java.util.TreeSet<>();
-        Set<Integer> totals = new java.util.HashSet<>();
+        SortedSet<Integer> shards = new TreeSet<>();
+        Set<Integer> totals = new HashSet<>();
         for (Path p : files) {
             Matcher m = SHARD.matcher(p.getFileName().toString().substring(prefix.length()));
             if (m.matches()) {

@@ -113,6 +113,7 @@ public enum DType {
             case I32 -> b.putInt(at, (int) v);
             case U8 -> b.put(at, (byte) (int) v);
             case BOOL -> b.put(at, (byte) (v != 0 ? 1 : 0));
+            default -> throw new IllegalStateException("no writer for " + this);
         }
     }
 

@@ -1,6 +1,7 @@
 package landscape.core.format;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
 
@@ -31,7 +32,7 @@ public final class LayerFiles {
             Npy.Header h = Npy.readHeader(file);
             long[] s = h.shape();
             if (s.length != 2) {
-                throw LandscapeException.of(file, "expected a 2-D array [rows, dim], got shape " + java.util.Arrays.toString(s));
+                throw LandscapeException.of(file, "expected a 2-D array [rows, dim], got shape " + Arrays.toString(s));
             }
             return new LayerInfo(s[0], s[1], h.dtype(), h.dataBytes());
         }

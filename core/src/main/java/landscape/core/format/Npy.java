@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -133,11 +134,11 @@ public final class Npy {
             h = new Header(dtype, shape, dataOffset);
             long need = h.dataBytes();
             if (dataOffset + need != size) {
-                throw LandscapeException.of(file, "shape " + java.util.Arrays.toString(shape) + " of " + descr + " needs "
+                throw LandscapeException.of(file, "shape " + Arrays.toString(shape) + " of " + descr + " needs "
                         + need + " data bytes but the file holds " + (size - dataOffset));
             }
         } catch (ArithmeticException e) {
-            throw LandscapeException.of(file, "npy shape " + java.util.Arrays.toString(shape) + " overflows");
+            throw LandscapeException.of(file, "npy shape " + Arrays.toString(shape) + " overflows");
         }
         return h;
     }
@@ -161,7 +162,7 @@ public final class Npy {
     public static Matrix readMatrix(Path file) {
         Tensor t = read(file);
         if (t.shape().length != 2) {
-            throw LandscapeException.of(file, "expected a 2-D array [rows, dim], got shape " + java.util.Arrays.toString(t.shape()));
+            throw LandscapeException.of(file, "expected a 2-D array [rows, dim], got shape " + Arrays.toString(t.shape()));
         }
         return t.toMatrix();
     }
@@ -170,7 +171,7 @@ public final class Npy {
     public static long[] readIndices(Path file) {
         Tensor t = read(file);
         if (t.shape().length != 1) {
-            throw LandscapeException.of(file, "expected a 1-D index array, got shape " + java.util.Arrays.toString(t.shape()));
+            throw LandscapeException.of(file, "expected a 1-D index array, got shape " + Arrays.toString(t.shape()));
         }
         if (t.dtype().isFloating() || t.dtype() == DType.BOOL) {
             throw LandscapeException.of(file, "expected integer indices, got dtype " + t.dtype().npyDescr());

@@ -8,6 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -39,7 +40,7 @@ public final class Pickle {
     /** A pickled tuple (immutable). */
     public record Tuple(List<Object> items) {
         public Tuple {
-            items = java.util.Collections.unmodifiableList(new ArrayList<>(items));
+            items = Collections.unmodifiableList(new ArrayList<>(items));
         }
 
         public int size() {
@@ -235,7 +236,7 @@ public final class Pickle {
                 case 0x85 -> push(new Tuple(popN(1)));
                 case 0x86 -> push(new Tuple(popN(2)));
                 case 0x87 -> push(new Tuple(popN(3)));
-                case 0x91 -> push(java.util.Collections.unmodifiableSet(new LinkedHashSet<>(popMark()))); // FROZENSET
+                case 0x91 -> push(Collections.unmodifiableSet(new LinkedHashSet<>(popMark()))); // FROZENSET
                 case 'a' -> { // APPEND
                     Object v = pop();
                     asList(peek(), "APPEND").add(v);

@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,7 +104,7 @@ public record ReferenceStatistics(List<String> subjects, List<String> answers, L
         try {
             if (v instanceof PickledNumpy.Array a) {
                 if (a.shape().length != 1) {
-                    throw LandscapeException.of(file, "'" + key + "' should be 1-D, has shape " + java.util.Arrays.toString(a.shape()));
+                    throw LandscapeException.of(file, "'" + key + "' should be 1-D, has shape " + Arrays.toString(a.shape()));
                 }
                 return a.strings();
             }

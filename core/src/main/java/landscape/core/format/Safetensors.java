@@ -1,6 +1,7 @@
 package landscape.core.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -398,7 +399,7 @@ public final class Safetensors {
             }
             byte[] json;
             try {
-                json = Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(header);
+                json = Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(header);
             } catch (IOException e) {
                 throw LandscapeException.of(file, "cannot encode header: " + e.getMessage());
             }

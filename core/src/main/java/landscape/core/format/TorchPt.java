@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -240,7 +241,7 @@ public final class TorchPt {
         if (args.size() != 0) {
             throw new Invalid("expected OrderedDict()");
         }
-        return new java.util.LinkedHashMap<Object, Object>();
+        return new LinkedHashMap<Object, Object>();
     }
 
     private static Object storage(Object pid) {

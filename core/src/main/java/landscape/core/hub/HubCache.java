@@ -2,6 +2,7 @@ package landscape.core.hub;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,9 +50,9 @@ public final class HubCache {
 
     /**
      * Resolves {@code path} (a repository folder, a snapshot folder or a plain folder; a path that is not a folder is
-     * returned as it is). Refused with one line naming the folder: a link to nothing, a repository folder without refs/main (the refs and snapshots
-     * that exist are listed), a ref naming a missing snapshot, and a symbolic link in the folder whose target is
-     * gone (a partial download, or a snapshot copied without its blobs).
+     * returned as it is). Refused with one line naming the folder: a link to nothing, a repository folder without
+     * refs/main (the refs and snapshots that exist are listed), a ref naming a missing snapshot, and a symbolic link in
+     * the folder whose target is gone (a partial download, or a snapshot copied without its blobs).
      */
     public static Location resolve(Path path) {
         Path abs = path.toAbsolutePath().normalize();
@@ -151,7 +152,7 @@ public final class HubCache {
         }
         try (Stream<Path> s = Files.walk(refsDir, 4)) {
             s.filter(Files::isRegularFile).forEach(p -> out.add(refsDir.relativize(p).toString().replace('\\', '/')));
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw LandscapeException.of(refsDir, "cannot list: " + e.getMessage());
         }
         out.sort(null);

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 
@@ -178,11 +180,13 @@ public final class GpuRequest {
     record Device(boolean gpu, int index) {
     }
 
+    private static final Pattern DEVICE = Pattern.compile("(cpu|gpu|cuda)(?::([0-9]{1,4}))?");
+
     static List<Device> parseDevices(String list) {
         List<Device> out = new ArrayList<>();
         for (String part : list.split(",", -1)) {
             String p = part.trim().toLowerCase(Locale.ROOT);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(cpu|gpu|cuda)(?::([0-9]{1,4}))?").matcher(p);
+            Matcher m = DEVICE.matcher(p);
             if (!m.matches()) {
                 throw new LandscapeException("--devices: expected cpu, cpu:N, gpu:N (comma-separated) or auto, got '"
                         + list + "'");

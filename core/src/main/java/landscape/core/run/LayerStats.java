@@ -1,6 +1,7 @@
 package landscape.core.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,7 +44,7 @@ public record LayerStats(
 
         /** The extraction facts of a manifest, keyed for provenance tables. */
         public static Map<String, Object> extractionOf(Manifest m) {
-            Map<String, Object> x = new java.util.LinkedHashMap<>();
+            Map<String, Object> x = new LinkedHashMap<>();
             if (m.model() != null) {
                 x.put("checkpoint", m.model().path());
                 x.put("architecture", m.model().architecture());

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import landscape.core.Json;
@@ -375,7 +376,7 @@ public final class ModelSheet {
             String k = it.next();
             if (!allowed.contains(k)) {
                 throw LandscapeException.of(schemaFile, where + k + ": keyword not applied by the models sheet reader"
-                        + " (it knows " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+                        + " (it knows " + String.join(", ", new TreeSet<>(allowed)) + ")");
             }
         }
     }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -198,7 +199,7 @@ public final class RepresentationScanner {
         return dirs;
     }
 
-    private static List<Path> walkRunDirs(Path root, java.util.function.Predicate<Path> accept) {
+    private static List<Path> walkRunDirs(Path root, Predicate<Path> accept) {
         try (Stream<Path> s = Files.walk(root, MAX_DEPTH)) {
             return s.filter(Files::isDirectory)
                     .map(p -> p.toAbsolutePath().normalize())

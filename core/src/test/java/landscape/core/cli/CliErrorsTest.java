@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import landscape.core.LandscapeException;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CliErrorsTest {
     private static String report(Throwable e, boolean debug) {
@@ -24,7 +27,7 @@ class CliErrorsTest {
     @Test
     void bugSaysInternalErrorAndHowToSeeTheTraceButPrintsNoTrace() {
         String s = report(new IllegalStateException("boom"), false);
-        assertTrue(s.startsWith("landscape-x: internal error: java.lang.IllegalStateException: boom (rerun with --debug"), s);
+        assertTrue(s.startsWith("landscape-x: internal error: " + IllegalStateException.class.getName() + ": boom (rerun with --debug"), s);
         assertEquals(1, s.lines().count(), s);
     }
 
@@ -45,9 +48,9 @@ class CliErrorsTest {
     }
 
     @Test
-    void missingFileIsSaidPlainly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
-        java.nio.file.Path f = tmp.resolve("absent.npy");
-        LandscapeException e = org.junit.jupiter.api.Assertions.assertThrows(LandscapeException.class,
+    void missingFileIsSaidPlainly(@TempDir Path tmp) {
+        Path f = tmp.resolve("absent.npy");
+        LandscapeException e = Assertions.assertThrows(LandscapeException.class,
                 () -> landscape.core.format.LayerFiles.readMatrix(f));
         assertEquals(f + ": no such file", e.getMessage());
     }

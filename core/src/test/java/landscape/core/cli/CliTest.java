@@ -107,7 +107,7 @@ class CliTest {
         assertEquals("landscape-demo: in.npy: bad" + System.lineSeparator(), err.toString());
         err.getBuffer().setLength(0);
         assertEquals(1, run("--fail", "bug"));
-        assertTrue(err.toString().startsWith("landscape-demo: internal error: java.lang.IllegalStateException: boom"));
+        assertTrue(err.toString().startsWith("landscape-demo: internal error: " + IllegalStateException.class.getName() + ": boom"));
         assertEquals(1, err.toString().lines().count(), err.toString());
         err.getBuffer().setLength(0);
         assertEquals(1, run("--debug", "--fail", "bug"));

@@ -3,6 +3,8 @@ package landscape.core.format;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 class DTypeTest {
@@ -77,7 +79,7 @@ class DTypeTest {
 
     @Test
     void dtypeGettersDecodeHalfFormats() {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         DType.F16.putDouble(b, 0, 1.5);
         DType.BF16.putDouble(b, 1, -2.25);
         assertEquals(1.5, DType.F16.getDouble(b, 0));

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import org.junit.jupiter.api.Test;
@@ -115,7 +116,7 @@ class NpyTest {
     @Test
     void largeHeaderIsWrittenAsVersionTwo() throws IOException {
         long[] shape = new long[25000];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         Path f = tmp.resolve("many.npy");
         Npy.write(f, Tensor.allocate(DType.F32, shape));
         assertEquals(2, Files.readAllBytes(f)[6]);

@@ -8,8 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.zip.ZipFile;
 import landscape.core.LandscapeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,7 +133,7 @@ class PickleTest {
     void numpyArraysOfBothModuleNamesDecode() {
         for (String multiarray : List.of("numpy.core.multiarray", "numpy._core.multiarray")) {
             byte[] raw = new byte[8 * 3];
-            java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(1.5).putDouble(-2).putDouble(1e300);
+            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).putDouble(1.5).putDouble(-2).putDouble(1e300);
             byte[] b = new PickleWriter().proto(4).numpyArray(multiarray, "f8", 8, new long[] {3}, raw).stop().toBytes();
             PickledNumpy.Array a = (PickledNumpy.Array) Pickle.load(b, "x", PickledNumpy.VOCABULARY);
             assertArrayEquals(new long[] {3}, a.shape());
@@ -155,7 +162,7 @@ class PickleTest {
             if (o instanceof TorchPt.TensorRef ref) {
                 long bytes = Math.multiplyExact(ref.storage().numel(), (long) ref.dtype().size());
                 if (bytes < 1 << 20) {
-                    TorchPt.materialise(java.nio.file.Path.of("fuzz.pt"), ref, new byte[(int) bytes]);
+                    TorchPt.materialise(Path.of("fuzz.pt"), ref, new byte[(int) bytes]);
                 }
             }
         } catch (LandscapeException e) {
@@ -165,18 +172,18 @@ class PickleTest {
 
     @Test
     void truncatedOrMutatedGoldenPicklesFailCleanly() throws Exception {
-        java.nio.file.Path formats = TorchPtTest.formats();
-        byte[] stats = java.nio.file.Files.readAllBytes(formats.resolve("statistics_target.pkl"));
+        Path formats = TorchPtTest.formats();
+        byte[] stats = Files.readAllBytes(formats.resolve("statistics_target.pkl"));
         byte[] tensor;
-        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(formats.resolve("l7_target.pt").toFile())) {
+        try (ZipFile z = new ZipFile(formats.resolve("l7_target.pt").toFile())) {
             tensor = z.getInputStream(z.getEntry("l7_target/data.pkl")).readAllBytes();
         }
-        java.util.Random r = new java.util.Random(42);
+        Random r = new Random(42);
         for (Object[] c : new Object[][] {{stats, PickledNumpy.VOCABULARY}, {tensor, TorchPt.VOCABULARY}}) {
             byte[] good = (byte[]) c[0];
             Pickle.Vocabulary v = (Pickle.Vocabulary) c[1];
             for (int cut = 0; cut < good.length; cut += good.length > 1000 ? 13 : 1) {
-                byte[] b = java.util.Arrays.copyOf(good, cut);
+                byte[] b = Arrays.copyOf(good, cut);
                 assertThrows(LandscapeException.class, () -> Pickle.load(b, "fuzz.pkl", v));
             }
             for (int i = 0; i < 2000; i++) {

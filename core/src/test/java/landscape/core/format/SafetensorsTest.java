@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import landscape.core.Json;
@@ -278,7 +279,7 @@ class SafetensorsTest {
             c.read("w", 2 * 5, one);
             assertEquals((float) v[5], DType.BF16.getFloat(one, 0));
             assertEquals(f, c.file("w"));
-            assertEquals(java.util.List.of(f.toFile().length()), c.fileSizes());
+            assertEquals(List.of(f.toFile().length()), c.fileSizes());
         }
     }
 }

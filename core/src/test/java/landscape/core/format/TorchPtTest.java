@@ -160,7 +160,8 @@ class TorchPtTest {
         assertArrayEquals(new double[] {5, 7, 9, 15, 17, 19}, t.toDoubleArray());
         // contiguous rows at an offset
         byte[] rows = PickleWriter.torchTensor("DoubleStorage", 30, 6, new long[] {2, 4}, new long[] {4, 1});
-        assertArrayEquals(new double[] {6, 7, 8, 9, 10, 11, 12, 13}, TorchPt.read(archive("x", rows, Map.of("0", f64Storage(30)))).toDoubleArray());
+        assertArrayEquals(new double[] {6, 7, 8, 9, 10, 11, 12, 13},
+                TorchPt.read(archive("x", rows, Map.of("0", f64Storage(30)))).toDoubleArray());
     }
 
     @Test

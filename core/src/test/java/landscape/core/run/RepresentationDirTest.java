@@ -16,6 +16,7 @@ import landscape.core.format.LayerInfo;
 import landscape.core.format.Safetensors;
 import landscape.core.format.Tensor;
 import landscape.core.testing.ManifestBuilder;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -191,7 +192,7 @@ class RepresentationDirTest {
 
     @Test
     void stagingDirectoryGetsTheUsualPermissionsNotOwnerOnly() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        Assumptions.assumeTrue(
                 tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
         Path plain = Files.createDirectory(tmp.resolve("plain"));
         try (AtomicOutput out = RepresentationDir.stage(tmp.resolve("run"))) {

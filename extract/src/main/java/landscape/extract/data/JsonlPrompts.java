@@ -1,6 +1,8 @@
 package landscape.extract.data;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -19,8 +21,8 @@ import landscape.core.LandscapeException;
  */
 public final class JsonlPrompts {
     /** One JSON value per line: anything after it on the line is an error, not silently dropped. */
-    private static final com.fasterxml.jackson.databind.ObjectReader LINE = Json.MAPPER.reader()
-            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader LINE = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private JsonlPrompts() {
     }

@@ -1,6 +1,7 @@
 package landscape.extract.data;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ public final class MmluDataset {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw LandscapeException.of(file, "not valid UTF-8 text (MMLU CSVs are UTF-8)");
         } catch (IOException e) {
             throw LandscapeException.of(file, "cannot read: " + e.getMessage());

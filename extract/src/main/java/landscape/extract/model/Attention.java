@@ -14,7 +14,9 @@ import java.util.List;
  * query scale ({@code head_dim^-0.5} or Gemma's {@code query_pre_attn_scalar^-0.5}), attention-logit soft-capping
  * {@code c·tanh(s/c)} before the mask (Gemma-2), and a sliding window (the layer's mask). Query heads are grouped
  * under their shared key/value head, so no key/value copies are made: q [B, kv, group*n, D] x k^T [B, kv, D, keys]
- * for each block of n queries.
+ * for each block of n queries. The scale and the soft-cap are held on the weights' device as the 0-dim float32 arrays
+ * that {@code muli(scale)} would create on every call (the same operations, without a host-to-device copy, on a GPU a
+ * synchronisation, per call).
  */
 public final class Attention {
     private final Linear q;
@@ -27,8 +29,9 @@ public final class Attention {
     private final int heads;
     private final int kvHeads;
     private final int headDim;
-    private final float scale;
+    private final NDArray scale;
     private final float softcap;
+    private final NDArray softcapArray;
     private final int window;
 
     /**
@@ -47,8 +50,9 @@ public final class Attention {
         this.heads = c.numHeads();
         this.kvHeads = c.numKvHeads();
         this.headDim = c.headDim();
-        this.scale = (float) c.queryScale();
+        this.scale = q.weight().getManager().create((float) c.queryScale());
         this.softcap = (float) c.attnSoftcap();
+        this.softcapArray = softcap > 0 ? q.weight().getManager().create(softcap) : null;
         this.window = c.window(layer);
     }
 
@@ -121,9 +125,9 @@ public final class Attention {
             try (NDArray s5 = scores.reshape(b, kvHeads, group, n, keys)) {
                 s5.muli(scale);
                 if (softcap > 0) {
-                    s5.divi(softcap);
+                    s5.divi(softcapArray);
                     try (NDArray capped = s5.tanh()) {
-                        capped.muli(softcap).addi(mask);
+                        capped.muli(softcapArray).addi(mask);
                         probs = softmax(capped, type, b, group, n, keys);
                     }
                 } else {

@@ -3,6 +3,7 @@ package landscape.extract.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -18,6 +19,8 @@ public final class BatchContext {
     private final int length;
     private final long attentionBytes;
     private final Map<RotaryEmbedding, NDArray[]> tables = new IdentityHashMap<>();
+    /** 0-dim arrays on the batch's device, made once per batch instead of once per layer (see {@link #scalar}). */
+    private final Map<Number, NDArray> scalars = new HashMap<>();
 
     /**
      * {@code attentionBytes} bounds the float32 scores of one query block ({@code batch x heads x block x keys x 4});
@@ -66,18 +69,27 @@ public final class BatchContext {
              NDArray future = j.gt(i)) {
             NDArray hidden = future;
             if (window > 0) {
-                try (NDArray dist = i.sub(j); NDArray far = dist.gte(window)) {
+                try (NDArray dist = i.sub(j); NDArray far = dist.gte(scalar(window))) {
                     hidden = future.logicalOr(far);
                 }
             }
             try (NDArray f = hidden.toType(DataType.FLOAT32, false)) {
-                return f.mul(-1e30f);
+                return f.mul(scalar(-1e30f));
             } finally {
                 if (hidden != future) {
                     hidden.close();
                 }
             }
         }
+    }
+
+    /**
+     * The 0-dim array on the batch's device that {@code x.op(value)} would create on every call ({@code Integer}:
+     * int32, {@code Float}: float32), made once per batch: the same operation without a host-to-device copy (on a GPU
+     * a synchronisation) per layer.
+     */
+    NDArray scalar(Number value) {
+        return scalars.computeIfAbsent(value, manager::create);
     }
 
     /** {cos, sin} [T, dim] of {@code rope} for positions 0..T-1. */

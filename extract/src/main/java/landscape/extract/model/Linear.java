@@ -17,6 +17,11 @@ public final class Linear {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
+    /** The weight [out, in] (its manager is where the module's other device-side constants live). */
+    NDArray weight() {
+        return weight;
+    }
+
     static NDArray apply(NDArray x, NDArray weight) {
         return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
     }

@@ -3,6 +3,7 @@ package landscape.extract.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -202,8 +203,8 @@ public final class LoraAdapter {
     public NDArray merge(String weightName, NDArray w, NDManager manager) {
         Tensor[] ab = pairs.get(weightName);
         try (NDManager tmp = manager.newSubManager(w.getDevice())) {
-            NDArray a = tmp.create(ab[0].toFloatArray(), new ai.djl.ndarray.types.Shape(ab[0].shape()));
-            NDArray b = tmp.create(ab[1].toFloatArray(), new ai.djl.ndarray.types.Shape(ab[1].shape()));
+            NDArray a = tmp.create(ab[0].toFloatArray(), new Shape(ab[0].shape()));
+            NDArray b = tmp.create(ab[1].toFloatArray(), new Shape(ab[1].shape()));
             NDArray w32 = w.toType(DataType.FLOAT32, true);
             w32.attach(tmp);
             NDArray merged = w32.add(b.matMul(a).mul((float) scale)).toType(w.getDataType(), false);

@@ -8,9 +8,15 @@ import ai.djl.ndarray.NDArray;
  * closed when the call returns: copy what is kept.
  */
 public interface ModelSink {
-    /** Extraction point {@code index} of {@code batch}: [rows, dim] at each row's last real token. */
-    void point(int index, BatchInput batch, NDArray rows);
+    /**
+     * Extraction points {@code indices} (ascending) of {@code batch}, side by side at each row's last real token:
+     * {@code rows} is [batch rows, sum of {@code widths}] in the compute dtype, point {@code indices[j]} in the
+     * {@code widths[j]} columns after those of the points before it. A device delivers each batch's points together
+     * once the batch is through its layers (one copy to the host per batch and device), or in several calls when the
+     * rows waiting on the device would exceed 64 MiB.
+     */
+    void points(BatchInput batch, int[] indices, int[] widths, NDArray rows);
 
-    /** The logits [rows, vocab] at each row's last real token (after any final soft-capping). */
+    /** The logits [rows, vocab] at each row's last real token (after any final soft-capping), after its points. */
     void logits(BatchInput batch, NDArray logits);
 }

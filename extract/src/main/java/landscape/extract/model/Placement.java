@@ -2,6 +2,7 @@ package landscape.extract.model;
 
 import ai.djl.Device;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Where and how the model runs: contiguous layer ranges on one or more devices (the first also embeds the tokens,
@@ -18,7 +19,7 @@ public record Placement(Mode mode, List<Slot> slots, long attentionBytes) {
         RESIDENT, STREAM;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

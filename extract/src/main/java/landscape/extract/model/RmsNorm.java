@@ -9,10 +9,13 @@ import ai.djl.ndarray.types.DataType;
  *   <li>Llama/Mistral/Qwen/Phi-3: {@code x / rms(x)} cast back to the input dtype, then times {@code w};</li>
  *   <li>Gemma ({@code unitOffset}): {@code x / rms(x) * (1 + w)} in float32, then cast back.</li>
  * </ul>
+ * eps is held on the weight's device as the 0-dim float32 array that {@code x.add(eps)} would create on every call:
+ * the same operation, without a host-to-device copy (on a GPU a synchronisation) per call.
  */
 public final class RmsNorm {
     private final NDArray weight;
     private final float eps;
+    private final NDArray epsArray;
     private final boolean unitOffset;
 
     /**
@@ -30,6 +33,7 @@ public final class RmsNorm {
         } else {
             this.weight = weight;
         }
+        this.epsArray = this.weight.getManager().create(this.eps);
     }
 
     public NDArray forward(NDArray x) {
@@ -39,7 +43,7 @@ public final class RmsNorm {
         NDArray y;
         try (NDArray sq = xf.square();
              NDArray var = sq.mean(new int[] {-1}, true);
-             NDArray inv = var.add(eps).sqrt()) {
+             NDArray inv = var.add(epsArray).sqrt()) {
             y = xf.div(inv);
         }
         if (cast) {

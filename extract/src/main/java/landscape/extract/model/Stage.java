@@ -31,10 +31,16 @@ import landscape.core.format.Checkpoint;
  *       embedding rows of a batch are read from the checkpoint as needed and the lm_head is read in blocks of
  *       vocabulary rows, once per pass, applied to the pass's last tokens only.</li>
  * </ul>
+ * The last-token rows of the extraction points wait on the device, per batch, until the batch is through the stage
+ * (on the last stage: through the head), and go to the sink side by side in one array, so that each batch costs one
+ * copy to the host per device instead of one per point; while the rows waiting for the whole pass would exceed
+ * {@link #pointBufferBytes}, every batch's waiting rows are delivered first.
  */
 final class Stage implements AutoCloseable {
     /** Vocabulary rows of a streamed lm_head block: this many bytes of weights in the compute dtype. */
     static long headBlockBytes = 256L << 20;
+    /** Bytes of extraction-point rows a pass may keep waiting on the device before they are delivered. */
+    static long pointBufferBytes = 64L << 20;
 
     private final ModelConfig config;
     private final Placement.Slot slot;
@@ -59,6 +65,8 @@ final class Stage implements AutoCloseable {
     private int pendingLayer = -1;
     private long loadNanos;
     private long waitNanos;
+    /** Bytes of point rows waiting on this stage's device (all batches of the pass being processed). */
+    private long waitingBytes;
 
     /** A streamed layer and the manager that holds its weights. */
     private record Loaded(DecoderLayer layer, NDManager manager, long nanos) {
@@ -119,6 +127,7 @@ final class Stage implements AutoCloseable {
 
     /** Takes a pass through this stage's layers (and the head on the last stage). */
     void process(List<BatchState> pass, Set<Integer> points, ModelSink sink) {
+        waitingBytes = 0;
         if (first) {
             for (BatchState s : pass) {
                 s.enter(this);
@@ -145,7 +154,7 @@ final class Stage implements AutoCloseable {
                         s.h.attach(lm);
                         NDArray normed = layer.inputNorm(s.h);
                         if (points.contains(i)) {
-                            sink.point(i, s.input, lastTokens(normed, s));
+                            hold(pass, s, i, lastTokens(normed, s), true, sink);
                         }
                         NDArray next = layer.forward(s.h, normed, s.ctx);
                         next.attach(s.manager);
@@ -160,6 +169,68 @@ final class Stage implements AutoCloseable {
         }
         if (last) {
             head(pass, points, sink);
+        } else {
+            for (BatchState s : pass) {
+                deliver(s, sink);
+            }
+        }
+    }
+
+    /**
+     * Keeps point {@code index}'s rows of batch {@code s} on the device until the batch's points are delivered
+     * together; first delivers what every batch of the pass holds if this would exceed {@link #pointBufferBytes}.
+     * {@code owned}: the rows are closed once delivered (else the caller closes them).
+     */
+    private void hold(List<BatchState> pass, BatchState s, int index, NDArray rows, boolean owned, ModelSink sink) {
+        if (rows.getDataType() != type) {
+            // every point is computed in the compute dtype; this only keeps the arrays joinable if one were not
+            NDArray typed = rows.toType(type, true);
+            if (owned) {
+                rows.close();
+            }
+            rows = typed;
+            owned = true;
+        }
+        long bytes = rows.size() * rows.getDataType().getNumOfBytes();
+        if (waitingBytes > 0 && waitingBytes + bytes > pointBufferBytes) {
+            for (BatchState b : pass) {
+                deliver(b, sink);
+            }
+        }
+        if (owned) {
+            rows.attach(s.manager);
+        }
+        s.waiting.add(new Waiting(index, rows, owned));
+        waitingBytes += bytes;
+    }
+
+    /** The waiting point rows of {@code s}, side by side in one array, to the sink (nothing when none wait). */
+    private void deliver(BatchState s, ModelSink sink) {
+        if (s.waiting.isEmpty()) {
+            return;
+        }
+        int n = s.waiting.size();
+        int[] indices = new int[n];
+        int[] widths = new int[n];
+        NDList parts = new NDList(n);
+        long bytes = 0;
+        for (int j = 0; j < n; j++) {
+            Waiting w = s.waiting.get(j);
+            indices[j] = w.index();
+            widths[j] = Math.toIntExact(w.rows().getShape().get(1));
+            parts.add(w.rows());
+            bytes += w.rows().size() * w.rows().getDataType().getNumOfBytes();
+        }
+        try (NDArray joined = n == 1 ? null : NDArrays.concat(parts, 1)) {
+            sink.points(s.input, indices, widths, joined == null ? parts.get(0) : joined);
+        } finally {
+            for (Waiting w : s.waiting) {
+                if (w.owned()) {
+                    w.rows().close();
+                }
+            }
+            s.waiting.clear();
+            waitingBytes -= bytes;
         }
     }
 
@@ -208,11 +279,12 @@ final class Stage implements AutoCloseable {
                 }
             }
             if (points.contains(numLayers)) {
-                sink.point(numLayers, s.input, normed.get(k));
+                hold(pass, s, numLayers, normed.get(k), false, sink);
             }
             if (points.contains(numLayers + 1)) {
-                sink.point(numLayers + 1, s.input, l);
+                hold(pass, s, numLayers + 1, l, false, sink);
             }
+            deliver(s, sink);
             sink.logits(s.input, l);
             l.close();
             normed.get(k).close();
@@ -346,9 +418,15 @@ final class Stage implements AutoCloseable {
         manager.close();
     }
 
+    /** Point {@code index}'s rows of a batch, waiting on the device to be delivered with the batch's others. */
+    private record Waiting(int index, NDArray rows, boolean owned) {
+    }
+
     /** A batch on its way through the stages: its residual stream and what it needs on the current device. */
     static final class BatchState implements AutoCloseable {
         final BatchInput input;
+        /** Point rows computed on the current device, not yet delivered. */
+        final List<Waiting> waiting = new ArrayList<>();
         NDManager manager;
         NDArray h;
         NDArray lastIdx;

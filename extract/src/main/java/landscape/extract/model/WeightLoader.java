@@ -8,14 +8,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.IntBuffer;
-import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.stream.IntStream;
 import landscape.core.LandscapeException;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
@@ -28,17 +28,25 @@ import landscape.core.format.Tensor;
  *   <li>With {@code zeroCopy} (resident weights on the CPU), a tensor stored in the compute dtype is wrapped without a
  *       copy: the NDArray points at the memory-mapped file pages, so the process holds those weights once.</li>
  *   <li>Everything else is read with positional reads (nothing mapped) in chunks of at most {@link #chunkBytes}
- *       (64 MB) into two reusable buffers, converted on the CPU (BF16 is decoded in Java: the 16 bits shifted left
- *       by 16 are the f32 bits, exact, because BFLOAT16 NDArrays abort the JVM with DJL 0.36 / PyTorch 2.7.1; F16 and
- *       F32 are converted by PyTorch) and copied into a tensor allocated on the target device. The host never holds
- *       more than one chunk of a tensor that goes to a GPU, nor a second copy of one that stays on the CPU, and the
- *       file's pages never count in the process's resident memory (they stay in the page cache).</li>
+ *       (64 MB), converted on the CPU and copied into a tensor allocated on the target device. BF16 is converted in
+ *       Java, because BFLOAT16 NDArrays abort the JVM with DJL 0.36 / PyTorch 2.7.1: to f32 exactly (the 16 bits
+ *       shifted left by 16 are the f32 bits), to f16 through a table of all 65536 patterns that PyTorch itself
+ *       computed from their f32 values (so the f16 weights are the ones PyTorch's f32-to-f16 conversion gives, without
+ *       an f32 copy). F16 to f32 and F32 to f16 are converted by PyTorch. What Java converts, and what needs no
+ *       conversion, is read and converted by all cores at once (the chunk in parts of {@link #partElements}), and on
+ *       the CPU straight into the tensor's memory; a GPU tensor gets it through one reusable staging buffer. The host
+ *       never holds more than one chunk of a tensor that goes to a GPU, nor a second copy of one that stays on the
+ *       CPU, and the file's pages never count in the process's resident memory (they stay in the page cache).</li>
  * </ul>
  * An optional LoRA adapter is merged into the targeted projection weights as they load. A loader keeps its buffers
  * between tensors and is used by one thread at a time.
  */
 public final class WeightLoader {
     static int chunkBytes = 64 << 20;
+    /** Elements of a chunk that one thread reads and converts (a chunk is split among the cores in such parts). */
+    static int partElements = 1 << 18;
+    /** bfloat16 bits to float16 bits as PyTorch converts their float32 values ({@link #bf16ToF16}). */
+    private static volatile short[] bf16ToF16;
     /** Tensors above this many bytes are never wrapped from one mapping (a single mapping is limited to 2 GB). */
     static long maxSingleMapping = Integer.MAX_VALUE;
 
@@ -240,12 +248,28 @@ public final class WeightLoader {
         int size = e.dtype().size();
         long chunk = Math.max(1, chunkBytes / 4);
         NDArray flat = manager.create(new Shape(n), computeType);
+        // on the CPU, what Java converts (or copies as it is) goes straight into the tensor's memory
+        boolean direct = device.equals(Device.cpu()) && javaConverts(e.dtype());
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), manager.getEngine().getEngineName())) {
             for (long from = 0; from < n; from += chunk) {
                 int len = (int) Math.min(chunk, n - from);
-                ByteBuffer src = rawBuffer(len * size);
-                checkpoint.read(e.name(), (first + from) * size, src.duplicate());
-                try (NDArray part = convert(cpu, src, e.dtype(), new Shape(len))) {
+                if (direct) {
+                    try (NDArray view = flat.get(new NDIndex("{}:{}", from, from + len))) {
+                        fill(e, first + from, len, view.toByteBuffer(true).order(ByteOrder.nativeOrder()));
+                    }
+                    continue;
+                }
+                NDArray part;
+                if (javaConverts(e.dtype())) {
+                    ByteBuffer staging = stagingBuffer(len * computeType.getNumOfBytes());
+                    fill(e, first + from, len, staging);
+                    part = toDevice(cpu.create(staging, new Shape(len), computeType));
+                } else {
+                    ByteBuffer src = rawBuffer(len * size);
+                    checkpoint.read(e.name(), (first + from) * size, src.duplicate());
+                    part = convert(cpu, src, e.dtype(), new Shape(len));
+                }
+                try (part) {
                     flat.set(new NDIndex("{}:{}", from, from + len), part);
                 }
             }
@@ -255,6 +279,50 @@ public final class WeightLoader {
         return shaped;
     }
 
+    /** Whether values stored as {@code d} reach the compute dtype in Java: as they are, or BF16 converted. */
+    private boolean javaConverts(DType d) {
+        return sameType(d) || d == DType.BF16;
+    }
+
+    /**
+     * Reads elements {@code [first, first + len)} of {@code e} (stored in the compute dtype or as BF16) into
+     * {@code dst} (native order) in the compute dtype, in parts on all cores (positional reads are thread-safe).
+     */
+    private void fill(Safetensors.Entry e, long first, int len, ByteBuffer dst) {
+        int size = e.dtype().size();
+        int out = computeType.getNumOfBytes();
+        boolean same = sameType(e.dtype());
+        ByteBuffer raw = same ? null : rawBuffer(len * size);
+        parts(len, (a, b) -> {
+            if (same) {
+                checkpoint.read(e.name(), (first + a) * size, range(dst, (long) a * out, (long) b * out));
+            } else {
+                ByteBuffer src = range(raw, (long) a * size, (long) b * size);
+                checkpoint.read(e.name(), (first + a) * size, src.duplicate());
+                decodeBf16(src, dst, a, b - a);
+            }
+        });
+    }
+
+    /** Runs {@code part} over consecutive ranges of {@code [0, len)} of about {@link #partElements}, in parallel. */
+    private static void parts(int len, BiConsumer<Integer, Integer> part) {
+        int parts = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors() * 4L,
+                (len + (long) partElements - 1) / partElements));
+        if (parts == 1) {
+            part.accept(0, len);
+            return;
+        }
+        IntStream.range(0, parts).parallel().forEach(p ->
+                part.accept((int) ((long) len * p / parts), (int) ((long) len * (p + 1) / parts)));
+    }
+
+    /** Bytes {@code [from, to)} of {@code b} as a buffer of their own (little-endian; positions are absolute). */
+    private static ByteBuffer range(ByteBuffer b, long from, long to) {
+        ByteBuffer d = b.duplicate();
+        d.position(Math.toIntExact(from)).limit(Math.toIntExact(to));
+        return d.slice().order(b.order());
+    }
+
     /**
      * Little-endian values of {@code dtype} in {@code src} (a view of the read buffer) as an array of the compute dtype on
      * the device; it may wrap the loader's buffers, so it is closed before they are reused.
@@ -262,10 +330,16 @@ public final class WeightLoader {
     private NDArray convert(NDManager cpu, ByteBuffer src, DType dtype, Shape shape) {
         ByteBuffer b = src.duplicate().order(ByteOrder.nativeOrder());
         NDArray host;
+        int n = Math.toIntExact(shape.size());
         switch (dtype) {
             case F32 -> host = cpu.create(b, shape, DataType.FLOAT32);
             case F16 -> host = cpu.create(b, shape, DataType.FLOAT16);
-            case BF16 -> host = cpu.create(decodeBf16(b, (int) shape.size()), shape, DataType.FLOAT32);
+            case BF16 -> {
+                ByteBuffer staging = stagingBuffer(n * computeType.getNumOfBytes());
+                ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                parts(n, (a, c) -> decodeBf16(range(in, 2L * a, 2L * c), staging, a, c - a));
+                host = cpu.create(staging, shape, computeType);
+            }
             default -> throw LandscapeException.of(checkpoint.dir(), "unsupported dtype " + dtype);
         }
         NDArray out = host;
@@ -273,29 +347,76 @@ public final class WeightLoader {
             out = host.toType(computeType, true);
             host.close();
         }
-        if (!device.equals(Device.cpu())) {
-            NDArray moved = out.toDevice(device, true);
-            out.close();
-            out = moved;
-        }
-        return out;
+        return toDevice(out);
     }
 
-    /** bfloat16 bits to float32 bits (shift left by 16; exact) into the staging buffer. */
-    private ByteBuffer decodeBf16(ByteBuffer src, int n) {
-        if (buffers.staging == null || buffers.staging.capacity() < n * 4) {
-            buffers.staging = ByteBuffer.allocateDirect(Math.max(n * 4, Math.min(chunkBytes, 1 << 20)))
+    /** {@code a} on the loader's device ({@code a} itself on the CPU; otherwise a copy, and {@code a} is closed). */
+    private NDArray toDevice(NDArray a) {
+        if (device.equals(Device.cpu())) {
+            return a;
+        }
+        NDArray moved = a.toDevice(device, true);
+        a.close();
+        return moved;
+    }
+
+    /**
+     * {@code n} bfloat16 values of {@code src} (little-endian) into elements {@code [at, at + n)} of {@code dst}
+     * (native order) in the compute dtype: f32 exactly (the bits shifted left by 16), f16 as PyTorch rounds their
+     * f32 values ({@link #bf16ToF16}).
+     */
+    private void decodeBf16(ByteBuffer src, ByteBuffer dst, int at, int n) {
+        ByteBuffer in = src.order() == ByteOrder.LITTLE_ENDIAN ? src : src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (computeType == DataType.FLOAT32) {
+            for (int i = 0; i < n; i++) {
+                dst.putInt((at + i) * 4, (in.getShort(i * 2) & 0xFFFF) << 16);
+            }
+        } else if (computeType == DataType.FLOAT16) {
+            short[] table = bf16ToF16(manager.getEngine().getEngineName());
+            for (int i = 0; i < n; i++) {
+                dst.putShort((at + i) * 2, table[in.getShort(i * 2) & 0xFFFF]);
+            }
+        } else {
+            throw new IllegalStateException("compute dtype " + computeType);
+        }
+    }
+
+    /**
+     * The float16 bits of every bfloat16 pattern's float32 value, as PyTorch's f32-to-f16 conversion gives them (round
+     * to nearest even; computed once per process by that conversion, on all 65536 patterns at once).
+     */
+    static short[] bf16ToF16(String engine) {
+        short[] t = bf16ToF16;
+        if (t != null) {
+            return t;
+        }
+        synchronized (WeightLoader.class) {
+            if (bf16ToF16 == null) {
+                float[] all = new float[1 << 16];
+                for (int i = 0; i < all.length; i++) {
+                    all[i] = Float.intBitsToFloat(i << 16);
+                }
+                short[] table = new short[1 << 16];
+                try (NDManager m = NDManager.newBaseManager(Device.cpu(), engine);
+                     NDArray f = m.create(all);
+                     NDArray h = f.toType(DataType.FLOAT16, false)) {
+                    h.toByteBuffer().order(ByteOrder.nativeOrder()).asShortBuffer().get(table);
+                }
+                bf16ToF16 = table;
+            }
+            return bf16ToF16;
+        }
+    }
+
+    /** The reusable staging buffer (compute dtype, native order), positioned at 0 with {@code bytes} remaining. */
+    private ByteBuffer stagingBuffer(int bytes) {
+        if (buffers.staging == null || buffers.staging.capacity() < bytes) {
+            buffers.staging = ByteBuffer.allocateDirect(Math.max(bytes, Math.min(chunkBytes, 1 << 20)))
                     .order(ByteOrder.nativeOrder());
         }
-        ByteBuffer staging = buffers.staging;
-        ShortBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        IntBuffer out = staging.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
-        for (int i = 0; i < n; i++) {
-            out.put(i, (in.get(i) & 0xFFFF) << 16);
-        }
-        ByteBuffer d = staging.duplicate().order(ByteOrder.nativeOrder());
-        d.position(0).limit(n * 4);
-        return d.slice().order(ByteOrder.nativeOrder());
+        ByteBuffer b = buffers.staging.duplicate().order(ByteOrder.nativeOrder());
+        b.position(0).limit(bytes);
+        return b.slice().order(ByteOrder.nativeOrder());
     }
 
     /** The reusable read buffer, positioned at 0 with {@code bytes} remaining. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Locale;
 import landscape.core.Json;
+import landscape.core.Sizes;
 import landscape.extract.model.Placement;
 
 /**

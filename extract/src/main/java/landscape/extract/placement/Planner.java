@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import landscape.core.LandscapeException;
+import landscape.core.Sizes;
 import landscape.core.cli.UsageError;
 import landscape.extract.model.ModelConfig;
 import landscape.extract.model.Placement;

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,10 +70,13 @@ class PipelineTest {
              DecoderModel m = DecoderModel.open(c, ckpt, twoCpus(mode), root, DataType.FLOAT32, null)) {
             m.run(passes().iterator(), Set.of(0, 1, 2, 3, 4, 5), new ModelSink() {
                 @Override
-                public void point(int index, BatchInput batch, NDArray rows) {
+                public void points(BatchInput batch, int[] indices, int[] widths, NDArray rows) {
                     assertEquals(batch.rows(), rows.getShape().get(0));
-                    String previous = seen.put(index + "/" + batch.items()[0], Thread.currentThread().getName());
-                    assertEquals(null, previous, "point " + index + " twice");
+                    assertEquals(Arrays.stream(widths).sum(), rows.getShape().get(1));
+                    for (int index : indices) {
+                        String previous = seen.put(index + "/" + batch.items()[0], Thread.currentThread().getName());
+                        assertEquals(null, previous, "point " + index + " twice");
+                    }
                 }
 
                 @Override
@@ -103,12 +107,14 @@ class PipelineTest {
             ForwardException e = assertThrows(ForwardException.class, () -> m.run(passes().iterator(), Set.of(0, 3),
                     new ModelSink() {
                         @Override
-                        public void point(int index, BatchInput batch, NDArray rows) {
-                            if (index == 0) {
-                                firstDevicePoints.incrementAndGet();
-                            }
-                            if (index == 3 && batch.items()[0] == 2) {
-                                throw new IllegalStateException("boom");
+                        public void points(BatchInput batch, int[] indices, int[] widths, NDArray rows) {
+                            for (int index : indices) {
+                                if (index == 0) {
+                                    firstDevicePoints.incrementAndGet();
+                                }
+                                if (index == 3 && batch.items()[0] == 2) {
+                                    throw new IllegalStateException("boom");
+                                }
                             }
                         }
 
@@ -118,7 +124,9 @@ class PipelineTest {
                     }));
             assertEquals("boom", e.getCause().getMessage());
             assertEquals("cpu:1", e.device());
-            assertEquals(3, e.layer());
+            // point 3 (computed at layer 3) reaches the sink with the batch's other points on the last device, in the
+            // head (layer 4 = the final norm and the lm_head)
+            assertEquals(4, e.layer());
             assertFalse(e.outOfMemory());
             // the first device stopped early: it never ran all six passes after the failure
             assertTrue(firstDevicePoints.get() < 6 + 1, "first device points " + firstDevicePoints.get());

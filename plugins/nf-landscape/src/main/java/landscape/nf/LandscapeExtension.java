@@ -11,6 +11,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import landscape.core.LandscapeException;
 import landscape.core.format.LayerInfo;
 import landscape.core.run.GpuRequest;
@@ -241,7 +243,7 @@ public class LandscapeExtension extends PluginExtensionPoint {
     }
 
     private static String indices(List<RepresentationScanner.Point> points) {
-        return points.stream().map(p -> String.valueOf(p.layer())).collect(java.util.stream.Collectors.joining(","));
+        return points.stream().map(p -> String.valueOf(p.layer())).collect(Collectors.joining(","));
     }
 
     /** A path, a string (path or glob), a list of them, or a tuple from a process output (its paths are used). */
@@ -275,7 +277,8 @@ public class LandscapeExtension extends PluginExtensionPoint {
         if (path instanceof CharSequence s && !s.toString().isBlank()) {
             return Path.of(s.toString());
         }
-        throw new AbortOperationException("layerInfo: expected a file path, got " + (path == null ? "null" : path.getClass().getSimpleName()));
+        throw new AbortOperationException("layerInfo: expected a file path, got "
+                + (path == null ? "null" : path.getClass().getSimpleName()));
     }
 
     /**
@@ -365,9 +368,9 @@ public class LandscapeExtension extends PluginExtensionPoint {
 
     /** A Groovy closure of one argument that runs a Java consumer (for channel subscriptions). */
     static final class Call1 extends Closure<Object> {
-        private final transient java.util.function.Consumer<Object> action;
+        private final transient Consumer<Object> action;
 
-        Call1(Object owner, java.util.function.Consumer<Object> action) {
+        Call1(Object owner, Consumer<Object> action) {
             super(owner);
             this.action = action;
             this.maximumNumberOfParameters = 1;

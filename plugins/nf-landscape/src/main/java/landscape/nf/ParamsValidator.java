@@ -13,6 +13,8 @@ import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
 import java.io.File;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -362,10 +364,10 @@ public final class ParamsValidator {
         if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
             return f.numberNode(((Number) v).longValue());
         }
-        if (v instanceof java.math.BigInteger b) {
+        if (v instanceof BigInteger b) {
             return f.numberNode(b);
         }
-        if (v instanceof java.math.BigDecimal b) {
+        if (v instanceof BigDecimal b) {
             return f.numberNode(b);
         }
         if (v instanceof Number n) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import landscape.core.testing.Golden;
@@ -122,7 +123,7 @@ class LandscapeExtensionTest {
     }
 
     private static Map<Object, Object> withoutNulls(Map<?, ?> m) {
-        Map<Object, Object> out = new java.util.LinkedHashMap<>();
+        Map<Object, Object> out = new LinkedHashMap<>();
         m.forEach((k, v) -> {
             if (v != null) {
                 out.put(k, v);

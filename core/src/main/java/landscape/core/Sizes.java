@@ -1,9 +1,12 @@
-package landscape.extract.placement;
+package landscape.core;
 
 import java.util.Locale;
 import landscape.core.cli.UsageError;
 
-/** Memory sizes on the command line and in reports: binary units (K, M, G, T = 2^10 .. 2^40 bytes), as -Xmx reads them. */
+/**
+ * Memory sizes on the command line and in reports, for every tool: binary units (K, M, G, T = 2^10 .. 2^40 bytes), as
+ * -Xmx reads them.
+ */
 public final class Sizes {
     private Sizes() {
     }
