@@ -122,6 +122,17 @@ class GpuRequestPipelineTest {
         assertTrue(run.output().contains("would fit: nothing on these devices"), run.output());
         assertEquals(List.of(), run.tasks("EXTRACT"), "no EXTRACT is submitted");
         assertFalse(run.tasks("PLAN").isEmpty(), "the PLANs ran");
+
+        // GPUs of 7.2 GiB: the 70B model streams on one, but no number of them holds it resident
+        PipelineRun.Result resident = PipelineRun.run(dir, "resident", Map.of(), "-stub-run", "--models",
+                sheet.toString(), "--dataset", PipelineRun.root().resolve("assets/test-data/mmlu-mini").toString(),
+                "--shots", "0", "--device", "gpu", "--gpus_per_extract", "auto", "--device_memory", "7.2G",
+                "--placement", "resident");
+        assertNotEquals(0, resident.exitCode(), "the run must fail");
+        assertTrue(resident.output().contains("/llama-3-70b: does not fit resident on any number of GPUs of 7.2 GiB;"
+                + " use --placement stream (one GPU) or auto"), resident.output());
+        assertAllStatus(resident.tasks("PLAN"), "COMPLETED", "both plans fit (streamed)");
+        assertEquals(List.of(), resident.tasks("EXTRACT"), "no EXTRACT is submitted");
     }
 
     @Test
