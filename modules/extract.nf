@@ -3,14 +3,15 @@ include { shellQuote; shellArgs } from 'plugin/nf-landscape'
 /*
  * EXTRACT: one forward pass per prompt of (dataset, split, shots) through one model; writes a representation
  * directory (manifest.json, samples.csv, one l<i>.safetensors per extraction point), named <k>shot.
- * Label gpu. Options (device, dtype, --batch-tokens halved per retry, --limit, --layers) and the JVM options come
- * from task.ext in conf/modules.config.
+ * Label gpu, with task.ext.gpus GPUs (meta.gpus: --gpus_per_extract, or the model's plan; 0 on the CPU). Options
+ * (device, devices, placement and memory budgets, the budgets halved per out-of-memory retry, --limit, --layers) and
+ * the JVM options come from task.ext in conf/modules.config.
  *
  * Inputs are staged under fixed names (model, adapter, dataset): a folder's name never reaches the script, and every
  * other value is a shell word (shellQuote / shellArgs), so a name such as m$(touch x) runs nothing.
  */
 process EXTRACT {
-    tag "${meta.model} ${meta.shots}shot"
+    tag "${meta.model} ${meta.shots}shot${meta.gpus ? " ${meta.gpus} GPU" + (meta.gpus == 1 ? '' : 's') : ''}"
     label 'gpu'
 
     input:
@@ -45,9 +46,13 @@ process EXTRACT {
     """
 
     stub:
+    def args  = shellArgs(task.ext.args)
     def model = shellQuote(meta.model)
     def split = shellQuote(meta.split)
     """
+    # the options the script would pass, one per line (stub runs check the wiring with them)
+    printf '%s\\n' ${args} > extract-args.txt
+
     # a valid, tiny representation dir (6 points of zeros, 8 rows × 4 dims): enough for the plugin to scan
     out=${meta.shots as int}shot
     mkdir -p \$out

@@ -1,15 +1,19 @@
 /*
  * LANDSCAPE: models × shots → EXTRACT (gpu) → fromRepresentations → ANALYZE, one task per extraction point (cpu)
  *            → SUMMARIZE per (model, shots) → PLOT.  With --representations, existing runs go straight to ANALYZE.
+ *            With --gpus_per_extract auto (on GPUs), a PLAN per model first sets the GPUs of its EXTRACT jobs.
  *
  * The workflow reads params; the modules do not (their options come from task.ext in conf/modules.config). The
  * models come from the plugin's modelsToList (the sheet read against assets/schema_models.json), the points from
  * its fromRepresentations, whose meta carries what the rest needs: model, shots, split, layer, type (pretrained or
  * finetuned), points (how many points of the run are analysed), and the run directory as the item's third element.
+ * EXTRACT's meta also carries gpus, the GPUs its job requests (conf/modules.config, conf/slurm.config): 0 on the CPU,
+ * --gpus_per_extract, or, with auto, the model's plan (plugin extractGpus and planGpus, core's GpuRequest).
  */
-include { fromRepresentations; modelsToList } from 'plugin/nf-landscape'
+include { fromRepresentations; modelsToList; extractGpus; planGpus } from 'plugin/nf-landscape'
 
 include { MAKE_TINY_MODEL } from '../modules/make_tiny_model'
+include { PLAN            } from '../modules/plan'
 include { EXTRACT         } from '../modules/extract'
 include { ANALYZE         } from '../modules/analyze'
 include { SUMMARIZE       } from '../modules/summarize'
@@ -33,6 +37,27 @@ workflow LANDSCAPE {
         }
         else {
             models = channel.fromList(modelsToList(params.models, sheetSchema))
+        }
+
+        // the GPUs of each model's EXTRACT jobs: 0 on the CPU, --gpus_per_extract, or (auto) from the model's plan
+        gpus = extractGpus(params.device, params.devices, params.gpus_per_extract)
+        if (gpus == null) {
+            PLAN(models.map { meta, modelDir, adapter -> [meta, modelDir] })
+            ch_versions = ch_versions.mix(PLAN.out.versions.first())
+            // every plan before any EXTRACT: a model that fits nowhere stops the run before a GPU job is submitted
+            planned = PLAN.out.json
+                .map { meta, json -> [meta.model, planGpus(json, params.placement)] }
+                .toSortedList { a, b -> a[0] <=> b[0] }
+                .map { pairs ->
+                    pairs.each { name, n -> log.info "landscape: ${name}: ${n} GPU${n == 1 ? '' : 's'} per EXTRACT job (plan, --placement ${params.placement})" }
+                    pairs.collectEntries()
+                }
+            models = models.combine(planned).map { meta, modelDir, adapter, byModel ->
+                [meta + [gpus: byModel[meta.model]], modelDir, adapter]
+            }
+        }
+        else {
+            models = models.map { meta, modelDir, adapter -> [meta + [gpus: gpus], modelDir, adapter] }
         }
         // --shots: a list from a config, a number or "0,5" from the command line
         shots = channel.fromList((params.shots instanceof List ? params.shots : params.shots.toString().tokenize(','))

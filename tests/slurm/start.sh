@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Starts a throwaway single-node Slurm on this machine: munged, slurmctld and slurmd as root, on loopback, with
 # every file (config, munge key and socket, state, logs, pid files, job completion log) under STATE_DIR.
-# Partitions: cpu (default) and gpu, both on the one node (no GPUs). Finished jobs are logged with their partition
-# in STATE_DIR/jobcomp.txt (JobCompType=jobcomp/filetxt), so tests need no accounting database.
+# Partitions: cpu (default) and gpu, both on the one node. The node declares 4 GPUs of type "fake" (GRES that Slurm
+# counts and allocates, backed by no device: a job asking for --gres=gpu[:fake]:N is scheduled and runs, with
+# SLURM_GPUS_ON_NODE=N and no real GPU), so tests can check what GPU jobs request (`scontrol show job` lists it as
+# TresPerNode for 10 minutes after the job, MinJobAge). Finished jobs are logged with their partition in
+# STATE_DIR/jobcomp.txt (JobCompType=jobcomp/filetxt), so tests need no accounting database.
 #
 #   tests/slurm/start.sh STATE_DIR        then: export SLURM_CONF=STATE_DIR/slurm.conf
 #   tests/slurm/stop.sh STATE_DIR
@@ -77,9 +80,18 @@ MinJobAge=600
 DefMemPerCPU=1024
 KillWait=5
 Waittime=0
-NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
+GresTypes=gpu
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB Gres=gpu:fake:4 State=UNKNOWN
 PartitionName=cpu Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=$HOST Default=NO MaxTime=INFINITE State=UP
+CONF
+
+# the fake GPUs: links to /dev/null stand in for their device files (slurmd wants character devices; gres.conf is
+# read from slurm.conf's folder)
+for i in 0 1 2 3; do ln -sfn /dev/null "$STATE/fake-gpu$i"; done
+cat > "$STATE/gres.conf" <<CONF
+AutoDetect=off
+NodeName=$HOST Name=gpu Type=fake File=$STATE/fake-gpu[0-3]
 CONF
 
 export SLURM_CONF="$STATE/slurm.conf"

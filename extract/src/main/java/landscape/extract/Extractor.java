@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedSet;
+import java.util.stream.Collectors;
 import landscape.core.LandscapeException;
 import landscape.core.Sizes;
+import landscape.core.cli.OutOfMemory;
 import landscape.core.format.Checkpoint;
 import landscape.core.run.AtomicOutput;
 import landscape.core.run.Manifest;
@@ -75,8 +77,7 @@ public final class Extractor {
                 // staged beside --out, renamed into place at the end; removed on failure and on SIGTERM/Ctrl-C
                 try (AtomicOutput out = RepresentationDir.stage(o.out());
                      NDManager root = NDManager.newBaseManager(target.device(), "PyTorch");
-                     DecoderModel model = DecoderModel.open(config, ckpt, plan.placement(), root, target.type(),
-                             adapter)) {
+                     DecoderModel model = open(config, ckpt, plan, root, target, adapter)) {
                     double load = (System.nanoTime() - t0) / 1e9;
                     BatchRun.Outcome done;
                     try {
@@ -113,20 +114,51 @@ public final class Extractor {
         return new Planner.Workload(most, longest, Math.max(1, Math.min(shortest, longest)));
     }
 
-    /** Running out of memory, said with the budgets to lower. */
-    static LandscapeException outOfMemory(ForwardException e, ExtractOptions o, Plan plan) {
+    /**
+     * The model on its devices; running out of memory while the weights are placed (the plan is an estimate, and
+     * other processes share a device) is an {@link OutOfMemory} that says what the plan expected.
+     */
+    private static DecoderModel open(ModelConfig config, Checkpoint ckpt, Plan plan, NDManager root,
+                                     ComputeTarget target, LoraAdapter adapter) {
+        try {
+            return DecoderModel.open(config, ckpt, plan.placement(), root, target.type(), adapter);
+        } catch (RuntimeException e) {
+            if (e instanceof LandscapeException || !OutOfMemory.isCause(e)) {
+                throw e;
+            }
+            throw new OutOfMemory("out of memory while loading the weights (" + plan.placement().mode().label()
+                    + " on " + plan.uses().stream()
+                    .map(u -> u.device().label()).collect(Collectors.joining(","))
+                    + "; the plan expected at most " + Sizes.format(plan.maxTotal()) + " on one device): "
+                    + firstLine(e) + "; give --device-memory below what the devices have free, or --placement stream",
+                    e);
+        }
+    }
+
+    private static String firstLine(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (OutOfMemory.isCause(c) && (c.getCause() == null || !OutOfMemory.isCause(c.getCause()))) {
+                String m = c.getMessage() == null ? c.toString() : c.getMessage();
+                return m.lines().findFirst().orElse(m);
+            }
+        }
+        return String.valueOf(t.getMessage());
+    }
+
+    /** Running out of memory, said with the budgets to lower (exit code 3: the pipeline retries with smaller ones). */
+    static OutOfMemory outOfMemory(ForwardException e, ExtractOptions o, Plan plan) {
         String passNow = plan.placement().mode() == Placement.Mode.STREAM
                 ? ", --pass-memory (now " + Sizes.option(plan.passBytes()) + ")" : "";
         long expected = plan.uses().stream().filter(u -> u.device().label().equals(e.device()))
                 .mapToLong(Planner.Use::total).findFirst().orElse(plan.maxTotal());
         long cap = plan.uses().stream().filter(u -> u.device().label().equals(e.device()))
                 .mapToLong(Planner.Use::capacity).findFirst().orElse(0);
-        return new LandscapeException("out of memory on " + e.device() + " at layer " + e.layer() + " (largest batch "
+        return new OutOfMemory("out of memory on " + e.device() + " at layer " + e.layer() + " (largest batch "
                 + e.rows() + " x " + e.length() + " tokens, pass of " + e.passTokens() + " padded tokens; the plan"
                 + " expected " + Sizes.format(expected) + " of " + Sizes.format(cap) + "): lower --batch-tokens (now "
                 + o.batchTokens() + ")" + passNow + " or --attention-memory (now "
                 + Sizes.option(plan.placement().attentionBytes()) + "), or give --device-memory below what the device"
-                + " has free");
+                + " has free", e);
     }
 
     /** Every prompt has tokens, and every token id is inside the model's vocabulary. */

@@ -35,7 +35,13 @@ class ParamsValidationTest {
                         List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),
                 Arguments.of("adapter without adapter_config.json",
                         List.of("--tiny_model", "false", "--models", "@sheet-bad-adapter.csv"), "adapter_config.json"),
-                Arguments.of("missing dataset split", List.of("--split", "train"), "train"));
+                Arguments.of("missing dataset split", List.of("--split", "train"), "train"),
+                Arguments.of("GPUs from the plan without the GPUs' memory", List.of("--device", "gpu",
+                        "--gpus_per_extract", "auto"), "--device_memory"),
+                Arguments.of("a partition in the site options", List.of("--gpu_cluster_options", "--account=x -p gpu"),
+                        "--gpu_queue"),
+                Arguments.of("a GPU list that needs more GPUs than requested", List.of("--devices", "gpu:0,gpu:1"),
+                        "--gpus_per_extract"));
     }
 
     @ParameterizedTest(name = "{0}")

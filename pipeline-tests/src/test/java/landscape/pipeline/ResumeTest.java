@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Recovery. {@code -resume} after the demo run (shared work directory, see {@link PipelineRun#demo()}): a changed
  * analysis parameter re-runs only the analysis, and a run killed during ANALYZE picks up where it stopped. And the
- * retry rule: an out-of-memory exit (137) retries EXTRACT with more memory and a smaller token budget per batch.
+ * retry rule: an out-of-memory exit (137 from the kernel, 3 from the tool) retries EXTRACT with more memory and
+ * smaller budgets (tokens per batch, and the pass and attention memory when given).
  */
 class ResumeTest {
 
@@ -116,6 +118,35 @@ class ResumeTest {
         assertEquals(List.of("4096"), batchTokens(first), "the test profile's token budget");
         assertEquals(List.of("2048"), batchTokens(second), "halved on the retry");
         assertAllStatus(run.tasks("PLOT"), "COMPLETED", "the run goes on after the retry");
+    }
+
+    @Test
+    void outOfMemoryExitOfTheToolRetriesExtractionWithEveryBudgetHalved() throws IOException {
+        // landscape-extract exits 3 when it runs out of memory (extract's OutOfMemoryExitTest makes a real one); here
+        // the first two attempts end with that exit code before the (stub) tool runs, to check the retry rule and
+        // the options of every attempt
+        Path dir = PipelineRun.newLaunchDir("retry-oom");
+        Path oom = dir.resolve("extract-out-of-memory-twice.config");
+        Files.writeString(oom, "process { withName: 'EXTRACT' { beforeScript = { task.attempt < 3 ? "
+                + "'echo landscape-extract: out of memory on gpu:0 >&2; exit 3' : '' } } }\n");
+        PipelineRun.Result run = PipelineRun.run(dir, "retry-oom", Map.of(), "-stub-run", "-profile", "test",
+                "--shots", "0", "--pass_memory", "1.5G", "--attention_memory", "256M", "-c", oom.toString());
+        run.assertSucceeded();
+
+        List<Map<String, String>> extract = run.tasks("EXTRACT").stream()
+                .sorted(Comparator.comparing(r -> r.get("attempt"))).toList();
+        assertEquals(List.of("1", "2", "3"), extract.stream().map(r -> r.get("attempt")).toList(), "three attempts");
+        assertEquals(List.of("3", "3", "0"), extract.stream().map(r -> r.get("exit")).toList(), "exit codes");
+        assertEquals(List.of("1 GB", "2 GB", "3 GB"), extract.stream().map(r -> r.get("memory")).toList(),
+                "memory x attempt");
+        List<List<String>> args = extract.stream().map(GpuRequestPipelineTest::extractArgs).toList();
+        assertEquals(List.of("4096", "2048", "1024"), args.stream().map(a -> GpuRequestPipelineTest.option(a,
+                "--batch-tokens")).toList(), "--batch-tokens halved per attempt");
+        assertEquals(List.of("1.5G", "768M", "384M"), args.stream().map(a -> GpuRequestPipelineTest.option(a,
+                "--pass-memory")).toList(), "--pass-memory halved per attempt");
+        assertEquals(List.of("256M", "128M", "64M"), args.stream().map(a -> GpuRequestPipelineTest.option(a,
+                "--attention-memory")).toList(), "--attention-memory halved per attempt");
+        assertAllStatus(run.tasks("PLOT"), "COMPLETED", "the run goes on after the retries");
     }
 
     /** The --batch-tokens values in a task's command script. */

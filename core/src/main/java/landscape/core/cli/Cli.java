@@ -1,7 +1,9 @@
 package landscape.core.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import landscape.core.LandscapeVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +19,9 @@ import picocli.CommandLine.ParseResult;
  *   <li>{@code -V/--version}: {@code <tool> <version>}, the version from {@link LandscapeVersion};</li>
  *   <li>{@code --debug}: the stack trace of a failure;</li>
  *   <li>the exit codes and one-line messages of {@link CliErrors}: 0 done, 1 bad input or failed run, 2 usage error
- *       (picocli's option errors, and a {@link UsageError} thrown by the command or the service it calls).</li>
+ *       (picocli's option errors, and a {@link UsageError} thrown by the command or the service it calls), 3 out of
+ *       memory (an {@link OutOfMemory}, or Java's {@link OutOfMemoryError}, which picocli itself does not catch);
+ *       listed at the end of every command's {@code --help}.</li>
  * </ul>
  * Commands are plain picocli {@code @Command} classes that declare only their own options.
  */
@@ -43,13 +47,38 @@ public final class Cli {
         });
         cl.setExecutionExceptionHandler((ex, where, parsed) -> CliErrors.report(tool,
                 where.getCommandSpec().qualifiedName(), ex, debug(parsed), where.getErr()));
+        // picocli hands only Exceptions to the handler above: Java's OutOfMemoryError would end the JVM with a stack
+        // trace and exit 1, so it is reported here, as one line with exit code 3
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return runLast.execute(parsed);
+            } catch (OutOfMemoryError e) {
+                List<CommandLine> chain = parsed.asCommandLineList();
+                CommandLine where = chain.get(chain.size() - 1);
+                return CliErrors.report(tool, where.getCommandSpec().qualifiedName(), e, debug(parsed),
+                        where.getErr());
+            }
+        });
         return cl;
+    }
+
+    /** The exit codes, as every command's {@code --help} ends. */
+    static Map<String, String> exitCodes() {
+        Map<String, String> codes = new LinkedHashMap<>();
+        codes.put(String.valueOf(CommandLine.ExitCode.OK), "done");
+        codes.put(String.valueOf(CliErrors.FAILURE), "bad input or a failed run (one line on stderr says why)");
+        codes.put(String.valueOf(CliErrors.USAGE), "usage error (an option unknown, missing or malformed)");
+        codes.put(String.valueOf(CliErrors.OUT_OF_MEMORY), "out of memory (the line says which budgets to lower;"
+                + " a retry with smaller ones may pass)");
+        return codes;
     }
 
     private static void equip(CommandLine cl, CommandLine.IVersionProvider version) {
         CommandSpec spec = cl.getCommandSpec();
         spec.mixinStandardHelpOptions(true);
         spec.versionProvider(version);
+        spec.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes());
         if (spec.findOption(DEBUG) == null) {
             spec.addOption(OptionSpec.builder(DEBUG).description("Print the stack trace of a failure.").build());
         }

@@ -54,4 +54,44 @@ class CliErrorsTest {
                 () -> landscape.core.format.LayerFiles.readMatrix(f));
         assertEquals(f + ": no such file", e.getMessage());
     }
+
+    private static int code(Throwable e, StringWriter out) {
+        return CliErrors.report("landscape-x", e, false, new PrintWriter(out));
+    }
+
+    @Test
+    void outOfMemoryExitsThreeWithItsOwnLine() {
+        StringWriter out = new StringWriter();
+        assertEquals(3, code(new OutOfMemory("out of memory on gpu:0 at layer 12: lower --batch-tokens (now 8192)",
+                new RuntimeException("CUDA out of memory.")), out));
+        assertEquals("landscape-x: out of memory on gpu:0 at layer 12: lower --batch-tokens (now 8192)"
+                + System.lineSeparator(), out.toString());
+    }
+
+    @Test
+    void anEnginesOutOfMemoryErrorThatNoStageNamedExitsThreeToo() {
+        // e.g. DJL's EngineException from a CUDA allocation while weights are placed
+        StringWriter out = new StringWriter();
+        assertEquals(3, code(new IllegalStateException("wrapped", new RuntimeException("CUDA out of memory. Tried to"
+                + " allocate 2.00 GiB (GPU 0; 79.10 GiB total capacity)\nmore")), out));
+        assertTrue(out.toString().startsWith("landscape-x: out of memory: wrapped (rerun with --debug"), out.toString());
+        assertEquals(1, out.toString().lines().count());
+        out.getBuffer().setLength(0);
+        assertEquals(3, code(new RuntimeException("DefaultCPUAllocator: can't allocate memory: you tried to allocate"
+                + " 17179869184 bytes. Error code 12 (Cannot allocate memory)"), out));
+        out.getBuffer().setLength(0);
+        assertEquals(3, code(new OutOfMemoryError("Java heap space"), out));
+        assertEquals("landscape-x: out of memory: Java heap space (rerun with --debug for the stack trace)"
+                + System.lineSeparator(), out.toString());
+    }
+
+    @Test
+    void theProjectsOwnMessagesAreNotGuessedFromTheirWords() {
+        // a user error whose text happens to say "out of memory" is exit 1; one caused by an OutOfMemoryError is 3
+        StringWriter out = new StringWriter();
+        assertEquals(1, code(new LandscapeException("notes.txt: says out of memory"), out));
+        assertEquals(3, code(new LandscapeException("l3.safetensors: cannot map", new OutOfMemoryError("Map failed")),
+                out));
+        assertEquals(1, code(new IllegalArgumentException("boom"), out));
+    }
 }

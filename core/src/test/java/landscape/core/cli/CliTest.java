@@ -17,14 +17,21 @@ import picocli.CommandLine.Option;
 class CliTest {
     @Command(name = "landscape-demo", subcommands = Sub.class, description = "A tool.")
     static final class Top implements Callable<Integer> {
-        @Option(names = "--fail", description = "What to throw: user, usage or bug.") String fail;
+        @Option(names = "--fail", description = "What to throw: user, usage, memory, java-heap or bug.") String fail;
 
         @Override
         public Integer call() {
+            if ("java-heap".equals(fail)) {
+                // a real OutOfMemoryError from the JVM ("Requested array size exceeds VM limit"), nothing allocated
+                long[] huge = new long[Integer.MAX_VALUE];
+                return huge.length;
+            }
             if (fail != null) {
                 throw switch (fail) {
                     case "user" -> new LandscapeException("in.npy: bad");
                     case "usage" -> new UsageError("--a and --b exclude each other");
+                    case "memory" -> new OutOfMemory("out of memory on gpu:0 at layer 3: lower --batch-tokens (now"
+                            + " 4096)", new RuntimeException("CUDA out of memory. Tried to allocate 2.00 GiB"));
                     default -> new IllegalStateException("boom");
                 };
             }
@@ -117,6 +124,36 @@ class CliTest {
             assertEquals(1, run(args));
             assertTrue(err.toString().startsWith("landscape-demo: x.npy: bad"), err.toString());
             assertTrue(err.toString().contains("at landscape.core.cli.CliTest$Sub.call"), err.toString());
+        }
+    }
+
+    @Test
+    void outOfMemoryExitsThreeWithOneLineAlsoForJavasOwnError() {
+        assertEquals(3, run("--fail", "memory"));
+        assertEquals("landscape-demo: out of memory on gpu:0 at layer 3: lower --batch-tokens (now 4096)"
+                + System.lineSeparator(), err.toString());
+        err.getBuffer().setLength(0);
+        // picocli does not hand Errors to the exception handler: without the scaffold's strategy this would end the
+        // JVM with a stack trace and exit code 1
+        assertEquals(3, run("--fail", "java-heap"));
+        assertTrue(err.toString().startsWith("landscape-demo: out of memory: Requested array size exceeds VM limit"),
+                err.toString());
+        assertEquals(1, err.toString().lines().count(), err.toString());
+    }
+
+    @Test
+    void helpOfEveryCommandEndsWithTheExitCodes() {
+        for (String[] args : new String[][] {{"--help"}, {"sub", "--help"}}) {
+            out.getBuffer().setLength(0);
+            assertEquals(0, run(args));
+            String usage = out.toString();
+            int at = usage.indexOf("Exit codes:");
+            assertTrue(at > 0, usage);
+            String codes = usage.substring(at);
+            for (String code : new String[] {"0", "1", "2", "3"}) {
+                assertTrue(codes.lines().anyMatch(l -> l.trim().startsWith(code + " ")), code + " in:\n" + codes);
+            }
+            assertTrue(codes.contains("out of memory"), codes);
         }
     }
 }

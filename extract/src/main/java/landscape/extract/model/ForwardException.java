@@ -1,6 +1,6 @@
 package landscape.extract.model;
 
-import java.util.Locale;
+import landscape.core.cli.OutOfMemory;
 
 /**
  * A forward pass that failed on a device (an engine error, running out of memory): where it happened and the size
@@ -57,18 +57,11 @@ public final class ForwardException extends RuntimeException {
         return passTokens;
     }
 
-    /** Whether the cause is running out of memory (Java heap or direct memory, PyTorch's CPU or CUDA allocator). */
+    /**
+     * Whether the cause is running out of memory (Java heap or direct memory, PyTorch's CPU or CUDA allocator), by
+     * core's one rule ({@link OutOfMemory#isCause}).
+     */
     public boolean outOfMemory() {
-        for (Throwable c = getCause(); c != null; c = c.getCause()) {
-            if (c instanceof OutOfMemoryError) {
-                return true;
-            }
-            String m = c.getMessage() == null ? "" : c.getMessage().toLowerCase(Locale.ROOT);
-            if (m.contains("out of memory") || m.contains("can't allocate memory") || m.contains("not enough memory")
-                    || m.contains("failed to allocate")) {
-                return true;
-            }
-        }
-        return false;
+        return getCause() != null && OutOfMemory.isCause(getCause());
     }
 }

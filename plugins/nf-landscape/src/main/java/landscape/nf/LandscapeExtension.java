@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import landscape.core.LandscapeException;
 import landscape.core.format.LayerInfo;
+import landscape.core.run.GpuRequest;
 import landscape.core.run.ModelSheet;
 import landscape.core.run.RepresentationScanner;
 import landscape.core.run.SafeName;
@@ -41,6 +42,8 @@ import org.pf4j.Extension;
  *   <li>{@code modelsToList(models, schema)}: {@code [meta, modelDir, adapterDir or []]} per model of
  *       {@code --models}, read by core's {@link ModelSheet} against the sheet schema.</li>
  *   <li>{@code shellQuote(value)}, {@code shellArgs(list)}: values as shell words for task scripts ({@link Shell}).</li>
+ *   <li>{@code extractGpus(device, devices, gpusPerExtract)}, {@code planGpus(planJson, placement)}: the GPUs each
+ *       EXTRACT job requests, from the parameters or from a model's plan (core's {@link GpuRequest}).</li>
  * </ul>
  * Parameters are checked before the run starts by {@link ParamsCheck}. Every user error ends the run with the core's
  * one-line message (as an {@link AbortOperationException}).
@@ -128,6 +131,29 @@ public class LandscapeExtension extends PluginExtensionPoint {
             throw new AbortOperationException(e.getMessage());
         }
         return out;
+    }
+
+    /**
+     * The GPUs each EXTRACT job requests ({@link GpuRequest#perExtract}): 0 when EXTRACT runs on the CPU, the number
+     * of {@code --gpus_per_extract}, or null when each model's plan decides ({@code auto} on GPUs).
+     */
+    @Function
+    public Integer extractGpus(Object device, Object devices, Object gpusPerExtract) {
+        try {
+            return GpuRequest.perExtract(gpusPerExtract, device, devices);
+        } catch (LandscapeException e) {
+            throw new AbortOperationException(e.getMessage());
+        }
+    }
+
+    /** The GPUs one model needs, from its {@code landscape-extract plan --json} ({@link GpuRequest#fromPlan}). */
+    @Function
+    public int planGpus(Object planJson, Object placement) {
+        try {
+            return GpuRequest.fromPlan(toPath(planJson), placement);
+        } catch (LandscapeException e) {
+            throw new AbortOperationException(e.getMessage());
+        }
     }
 
     /** {@code value} as one shell word for a task script ({@link Shell#quote}). */

@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.data.MmluLayout;
+import landscape.core.run.GpuRequest;
 import landscape.core.run.ModelSheet;
 
 /**
@@ -46,6 +47,9 @@ import landscape.core.run.ModelSheet;
  *       {@link ModelSheet} against it: safe, distinct names, model directories with config.json and tokenizer.json,
  *       adapter directories with their two files; {@code split} of {@code dataset} has files in one of the MMLU
  *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved).</li>
+ *   <li>the GPU requests of EXTRACT, when the schema declares {@code gpus_per_extract}: core's {@link GpuRequest}
+ *       checks {@code device}, {@code devices}, {@code gpus_per_extract}, {@code device_memory} and
+ *       {@code gpu_cluster_options} together.</li>
  * </ol>
  */
 public final class ParamsValidator {
@@ -53,6 +57,7 @@ public final class ParamsValidator {
     static final String MODELS = "models";
     static final String DATASET = "dataset";
     static final String SPLIT = "split";
+    static final String GPUS_PER_EXTRACT = "gpus_per_extract";
     /** nf-schema's keyword naming the schema of a sheet a parameter points to, relative to the schema's folder. */
     static final String SHEET_SCHEMA = "schema";
 
@@ -117,6 +122,9 @@ public final class ParamsValidator {
         ObjectNode json = toJson(params);
         checkSchema(json);
         checkPaths(json, launchDir);
+        if (properties.containsKey(GPUS_PER_EXTRACT)) {
+            GpuRequest.check(params);
+        }
     }
 
     /** The names the schema declares (top level and every group). */

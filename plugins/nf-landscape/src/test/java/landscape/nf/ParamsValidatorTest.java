@@ -249,4 +249,30 @@ class ParamsValidatorTest {
         LandscapeException e = assertThrows(LandscapeException.class, () -> new ParamsValidator(bad));
         assertTrue(e.getMessage().startsWith(bad + ": cannot read JSON schema"), e.getMessage());
     }
+
+    @Test
+    void gpuRequestsAreCheckedTogetherWhenTheSchemaDeclaresThem() throws IOException {
+        // the repository's own schema: every parameter that decides the GPUs of EXTRACT is in it
+        ParamsValidator v = new ParamsValidator(Golden.repositoryRoot().resolve("nextflow_schema.json"));
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("device", "gpu");
+        p.put("gpus_per_extract", "auto");
+        p.put("device_memory", "80G");
+        p.put("placement", "stream");
+        p.put("gpu_cluster_options", "--gres=gpu:a100:1 --account=lab");
+        assertDoesNotThrow(() -> v.validate(p, launch));
+        p.remove("device_memory");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--gpus_per_extract auto plans each model on GPUs of --device_memory"),
+                e.getMessage());
+        p.put("device_memory", "80G");
+        p.put("gpu_cluster_options", "--partition=a100");
+        e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--gpu_cluster_options: choose the partition with --gpu_queue"),
+                e.getMessage());
+        p.put("gpu_cluster_options", true); // --gpu_cluster_options '' on the command line
+        p.put("gpus_per_extract", -1);
+        e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("invalid parameter --gpus_per_extract"), e.getMessage());
+    }
 }
