@@ -275,4 +275,30 @@ class ParamsValidatorTest {
         e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
         assertTrue(e.getMessage().startsWith("invalid parameter --gpus_per_extract"), e.getMessage());
     }
+
+    /** The repository's own schema, with the params of nextflow.config's defaults that a case needs. */
+    ParamsValidator repositoryValidator() {
+        return new ParamsValidator(Golden.repositoryRoot().resolve("nextflow_schema.json"));
+    }
+
+    /** {@code entries} (name, value, ...) over the defaults that every run has ({@code gpus_per_extract 1}). */
+    static Map<String, Object> run(Object... entries) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("gpus_per_extract", 1);
+        for (int i = 0; i < entries.length; i += 2) {
+            p.put((String) entries[i], entries[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void publishModeMoveIsRefusedSinceEveryOutputFeedsALaterStep() {
+        // EXTRACT's representation dirs are read by ANALYZE, its stats by SUMMARIZE, the summaries by PLOT: moved
+        // out of the work directory, the next step finds nothing (and -resume has nothing to reuse)
+        ParamsValidator v = repositoryValidator();
+        assertDoesNotThrow(() -> v.validate(run("publish_dir_mode", "link"), launch));
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> v.validate(run("publish_dir_mode", "move"), launch));
+        assertTrue(e.getMessage().startsWith("invalid parameter --publish_dir_mode:"), e.getMessage());
+    }
 }
