@@ -46,7 +46,9 @@ import landscape.core.run.ModelSheet;
  *       schema ({@code "schema": "assets/schema_models.json"}, relative to the schema's folder), is read by core's
  *       {@link ModelSheet} against it: safe, distinct names, model directories with config.json and tokenizer.json,
  *       adapter directories with their two files; {@code split} of {@code dataset} has files in one of the MMLU
- *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved).</li>
+ *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved);
+ *       when the schema declares {@code representations}, a run that extracts ({@code models} or {@code tiny_model}
+ *       given, no {@code representations}) needs {@code dataset}.</li>
  *   <li>the GPU requests of EXTRACT, when the schema declares {@code gpus_per_extract}: core's {@link GpuRequest}
  *       checks {@code device}, {@code devices}, {@code gpus_per_extract}, {@code device_memory} and
  *       {@code gpu_cluster_options} together.</li>
@@ -57,6 +59,8 @@ public final class ParamsValidator {
     static final String MODELS = "models";
     static final String DATASET = "dataset";
     static final String SPLIT = "split";
+    static final String REPRESENTATIONS = "representations";
+    static final String TINY_MODEL = "tiny_model";
     static final String GPUS_PER_EXTRACT = "gpus_per_extract";
     /** nf-schema's keyword naming the schema of a sheet a parameter points to, relative to the schema's folder. */
     static final String SHEET_SCHEMA = "schema";
@@ -249,8 +253,20 @@ public final class ParamsValidator {
         if (sheetSchema != null && models != null && !models.isNull()) {
             new ModelSheet(schemaFile.toAbsolutePath().getParent().resolve(sheetSchema)).read(strings(models), launchDir);
         }
+        if (properties.containsKey(DATASET) && properties.containsKey(REPRESENTATIONS)) {
+            checkDatasetGiven(json);
+        }
         if (properties.containsKey(DATASET) && properties.containsKey(SPLIT)) {
             checkDataset(json.get(DATASET), json.get(SPLIT), launchDir);
+        }
+    }
+
+    /** Extraction reads its questions from the dataset; existing representations need none. */
+    private static void checkDatasetGiven(ObjectNode json) {
+        boolean extracts = !strings(json.get(MODELS)).isEmpty() || json.path(TINY_MODEL).asBoolean(false);
+        if (extracts && strings(json.get(REPRESENTATIONS)).isEmpty() && strings(json.get(DATASET)).isEmpty()) {
+            throw new LandscapeException("--dataset: not given; extraction reads its questions from an MMLU folder"
+                    + " (Hendrycks CSV or cais/mmlu parquet), or analyse existing runs with --representations");
         }
     }
 

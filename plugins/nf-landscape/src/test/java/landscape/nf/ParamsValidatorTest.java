@@ -301,4 +301,32 @@ class ParamsValidatorTest {
                 () -> v.validate(run("publish_dir_mode", "move"), launch));
         assertTrue(e.getMessage().startsWith("invalid parameter --publish_dir_mode:"), e.getMessage());
     }
+
+    @Test
+    void extractingWithoutADatasetIsRefusedNamingTheParameter() {
+        // nextflow.config's defaults: no dataset, no representations; the run would otherwise fail later in the
+        // workflow with Nextflow's "Argument of `file` function cannot be null"
+        ParamsValidator v = repositoryValidator();
+        Map<String, Object> p = run();
+        p.put("models", "models/tiny");
+        p.put("tiny_model", false);
+        p.put("representations", null);
+        p.put("dataset", null);
+        p.put("split", "test");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--dataset: "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        p.put("models", null);
+        p.put("tiny_model", true);
+        e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--dataset: "), e.getMessage());
+        // existing representations need no dataset
+        p.put("tiny_model", false);
+        p.put("representations", "results/layers");
+        assertDoesNotThrow(() -> v.validate(p, launch));
+        p.put("representations", null);
+        p.put("models", "models/tiny");
+        p.put("dataset", "data/mmlu");
+        assertDoesNotThrow(() -> v.validate(p, launch));
+    }
 }
