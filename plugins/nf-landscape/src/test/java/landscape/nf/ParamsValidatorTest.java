@@ -329,4 +329,23 @@ class ParamsValidatorTest {
         p.put("dataset", "data/mmlu");
         assertDoesNotThrow(() -> v.validate(p, launch));
     }
+
+    @Test
+    void queueNamesAndSiteOptionsCannotBreakTheJobScriptsHeader() {
+        // both are written into #SBATCH lines of a bash script: a line break there starts a command
+        ParamsValidator v = repositoryValidator();
+        assertDoesNotThrow(() -> v.validate(run("gpu_queue", "gpu-a100", "cpu_queue", "cpu,cpu_long"), launch));
+        for (String q : List.of("gpu\ntouch PWNED", "gpu a100", "gpu;touch PWNED", "")) {
+            LandscapeException e = assertThrows(LandscapeException.class,
+                    () -> v.validate(run("gpu_queue", q), launch), q);
+            assertTrue(e.getMessage().startsWith("invalid parameter --gpu_queue:"), e.getMessage());
+            e = assertThrows(LandscapeException.class, () -> v.validate(run("cpu_queue", q), launch), q);
+            assertTrue(e.getMessage().startsWith("invalid parameter --cpu_queue:"), e.getMessage());
+        }
+        assertDoesNotThrow(() -> v.validate(run("gpu_cluster_options", "--account=lab --comment='a b'"), launch));
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> v.validate(run("gpu_cluster_options", "--account=lab\ntouch PWNED"), launch));
+        assertTrue(e.getMessage().startsWith("invalid parameter --gpu_cluster_options:"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
 }
