@@ -41,7 +41,11 @@ class ParamsValidationTest {
                 Arguments.of("a partition in the site options", List.of("--gpu_cluster_options", "--account=x -p gpu"),
                         "--gpu_queue"),
                 Arguments.of("a GPU list that needs more GPUs than requested", List.of("--devices", "gpu:0,gpu:1"),
-                        "--gpus_per_extract"));
+                        "--gpus_per_extract"),
+                // the caps are read by the configs (process.resourceLimits) before the check runs
+                Arguments.of("max_cpus not a number", List.of("--max_cpus", "many"), "--max_cpus"),
+                Arguments.of("max_memory not a size", List.of("--max_memory", "lots"), "--max_memory"),
+                Arguments.of("max_time not a duration", List.of("--max_time", "forever"), "--max_time"));
     }
 
     @ParameterizedTest(name = "{0}")
