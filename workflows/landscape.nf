@@ -73,12 +73,17 @@ workflow LANDSCAPE {
         points = channel.fromRepresentations(EXTRACT.out.dir.map { meta, dir -> dir }, min_layer: params.first_layer, run: true)
     }
 
-    ANALYZE(points, mask)
+    // ANALYZE's meta leaves out the run's point count: which other points are analysed (--first_layer) does not
+    // change one point's statistics, so it must not change the task's hash (-resume)
+    ANALYZE(points.map { meta, layer, run -> [meta.findAll { k, v -> k != 'points' }, layer, run] }, mask)
     ch_versions = ch_versions.mix(ANALYZE.out.versions.first())
 
-    // one SUMMARIZE per run as soon as its layers are done
+    // one SUMMARIZE per run as soon as its layers are done (the count of its points joined back by run)
+    pointCounts = points.map { meta, layer, run -> [meta.run, meta.points as int] }.unique()
     perRun = ANALYZE.out.stats
-        .map { meta, stats -> [groupKey(meta.subMap('model', 'type', 'split', 'shots', 'run'), meta.points as int), stats] }
+        .map { meta, stats -> [meta.run, meta, stats] }
+        .combine(pointCounts, by: 0)
+        .map { run, meta, stats, n -> [groupKey(meta.subMap('model', 'type', 'split', 'shots', 'run'), n), stats] }
         .groupTuple()
         .map { key, stats -> [key.target, stats.sort { it.name }] }
     SUMMARIZE(perRun)

@@ -55,6 +55,24 @@ class ResumeTest {
     }
 
     @Test
+    void resumeWithAHigherFirstLayerReusesTheAnalysisOfEveryPointStillAnalysed() {
+        // which other points of a run are analysed does not change one point's statistics: a stub run (wiring only),
+        // then -resume --first_layer 2, where points 2..5 of each run were analysed already
+        Path dir = PipelineRun.newLaunchDir("first-layer");
+        PipelineRun.Result first = PipelineRun.run(dir, "first-layer-1", Map.of(), "-stub-run", "-profile", "test");
+        first.assertSucceeded();
+        PipelineRun.Result run = PipelineRun.run(dir, "first-layer-2", Map.of(),
+                "-stub-run", "-profile", "test", "-resume", "--first_layer", "2");
+        run.assertSucceeded();
+
+        assertAllStatus(run.tasks("EXTRACT"), "CACHED", "EXTRACT on resume");
+        assertEquals(first.tasks("ANALYZE").size() - DemoPipelineTest.TEST_SHOTS.size(), run.tasks("ANALYZE").size(),
+                "point 1 of each run is no longer analysed");
+        assertAllStatus(run.tasks("ANALYZE"), "CACHED", "ANALYZE of points 2.. on resume with --first_layer 2");
+        assertAllStatus(run.tasks("SUMMARIZE"), "COMPLETED", "SUMMARIZE of one layer fewer");
+    }
+
+    @Test
     void runKilledDuringAnalysisResumesWithoutRedoingFinishedLayers() throws IOException {
         PipelineRun.Demo demo = PipelineRun.demo();
         demo.result().assertSucceeded();
