@@ -48,7 +48,8 @@ import landscape.core.run.ModelSheet;
  *       adapter directories with their two files; {@code split} of {@code dataset} has files in one of the MMLU
  *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved);
  *       when the schema declares {@code representations}, a run that extracts ({@code models} or {@code tiny_model}
- *       given, no {@code representations}) needs {@code dataset}.</li>
+ *       given, no {@code representations}) needs {@code dataset}, and {@code models} given with {@code tiny_model}
+ *       or {@code representations} is refused (they would replace it).</li>
  *   <li>the GPU requests of EXTRACT, when the schema declares {@code gpus_per_extract}: core's {@link GpuRequest}
  *       checks {@code device}, {@code devices}, {@code gpus_per_extract}, {@code device_memory} and
  *       {@code gpu_cluster_options} together.</li>
@@ -253,11 +254,29 @@ public final class ParamsValidator {
         if (sheetSchema != null && models != null && !models.isNull()) {
             new ModelSheet(schemaFile.toAbsolutePath().getParent().resolve(sheetSchema)).read(strings(models), launchDir);
         }
+        if (properties.containsKey(TINY_MODEL) && properties.containsKey(REPRESENTATIONS)) {
+            checkModelsUsed(json);
+        }
         if (properties.containsKey(DATASET) && properties.containsKey(REPRESENTATIONS)) {
             checkDatasetGiven(json);
         }
         if (properties.containsKey(DATASET) && properties.containsKey(SPLIT)) {
             checkDataset(json.get(DATASET), json.get(SPLIT), launchDir);
+        }
+    }
+
+    /** Models given are extracted: neither the tiny model (the test profile's) nor existing runs replace them. */
+    private static void checkModelsUsed(ObjectNode json) {
+        if (strings(json.get(MODELS)).isEmpty()) {
+            return;
+        }
+        if (!strings(json.get(REPRESENTATIONS)).isEmpty()) {
+            throw new LandscapeException("--models: not used with --representations, which analyses existing runs and"
+                    + " extracts nothing; give one of them");
+        }
+        if (json.path(TINY_MODEL).asBoolean(false)) {
+            throw new LandscapeException("--models: not used while --tiny_model is true (the test profile sets it);"
+                    + " add --tiny_model false to extract from --models");
         }
     }
 

@@ -348,4 +348,27 @@ class ParamsValidatorTest {
         assertTrue(e.getMessage().startsWith("invalid parameter --gpu_cluster_options:"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
+
+    @Test
+    void modelsAreNotSilentlyReplacedByTheTinyModelOrByExistingRepresentations() {
+        // the test profile sets tiny_model: `-profile test --models m` extracted the tiny model and said nothing
+        ParamsValidator v = repositoryValidator();
+        Map<String, Object> p = run("models", "models/tiny", "tiny_model", true, "representations", null,
+                "dataset", "data/mmlu", "split", "test");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--models: ") && e.getMessage().contains("--tiny_model false"),
+                e.getMessage());
+        p.put("tiny_model", false);
+        p.put("representations", "results/layers");
+        e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--models: ") && e.getMessage().contains("--representations"),
+                e.getMessage());
+        p.put("representations", null);
+        assertDoesNotThrow(() -> v.validate(p, launch));
+        // the test profile's tiny model beside existing representations: they are analysed, nothing is extracted
+        p.put("models", null);
+        p.put("tiny_model", true);
+        p.put("representations", "results/layers");
+        assertDoesNotThrow(() -> v.validate(p, launch));
+    }
 }
