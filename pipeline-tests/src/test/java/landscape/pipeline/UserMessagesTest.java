@@ -67,6 +67,28 @@ class UserMessagesTest {
     }
 
     @Test
+    void launcherUsageErrorsExitTwo() throws Exception {
+        // the house rule for usage errors, as the stage tools have it: an unknown command is one line and exit 2, no
+        // command at all prints the usage and exits 2
+        ProcessBuilder pb = new ProcessBuilder(PipelineRun.root().resolve("landscape").toString(), "rnu", "-profile", "test")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("LANDSCAPE_SKIP_BUILD", "1");
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+        assertEquals(2, p.exitValue(), "an unknown command is a usage error: " + err);
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.contains("'rnu'"), "names the command: " + err);
+
+        pb = new ProcessBuilder(PipelineRun.root().resolve("landscape").toString()).redirectErrorStream(true);
+        p = pb.start();
+        String usage = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+        assertEquals(2, p.exitValue(), "no command is a usage error");
+        assertTrue(usage.startsWith("Usage: ./landscape <command>"), usage);
+    }
+
+    @Test
     void failedExtractionStopsTheRunWithTheToolsOwnMessage() throws Exception {
         Path dir = PipelineRun.newLaunchDir("extract-fails");
         // a checkpoint that passes the parameter checks (config.json, tokenizer.json and weights are there) but that
