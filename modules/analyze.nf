@@ -28,6 +28,7 @@ process ANALYZE {
     def args    = shellArgs(task.ext.args)
     def maskArg = mask ? '--mask mask.npy' : ''
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     export OMP_NUM_THREADS=${task.cpus}
     export LANDSCAPE_JAVA_OPTS="${task.ext.java_opts ?: ''} \${LANDSCAPE_JAVA_OPTS:-}"
     landscape-analyze \\
@@ -45,6 +46,7 @@ process ANALYZE {
 
     stub:
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     echo '{"n_points": ${meta.rows as long}, "maxk": 0, "layer": ${meta.layer as int}}' > l${meta.layer as int}.json
 
     cat <<-END_VERSIONS > versions.yml

@@ -27,6 +27,7 @@ process EXTRACT {
     // real paths, not the task's staging links, so the manifest's provenance is the same for every run
     def adapterArg = adapter ? '--adapter "$(readlink -f adapter)"' : ''
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     export OMP_NUM_THREADS=${task.cpus}
     export LANDSCAPE_JAVA_OPTS="${task.ext.java_opts ?: ''} \${LANDSCAPE_JAVA_OPTS:-}"
     landscape-extract run \\
@@ -50,6 +51,7 @@ process EXTRACT {
     def model = shellQuote(meta.model)
     def split = shellQuote(meta.split)
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     # the options the script would pass, one per line (stub runs check the wiring with them)
     printf '%s\\n' ${args} > extract-args.txt
 

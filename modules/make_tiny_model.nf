@@ -19,6 +19,7 @@ process MAKE_TINY_MODEL {
     script:
     def args = shellArgs(task.ext.args)
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     landscape-extract make-tiny-model --out ${shellQuote(name)} ${args}
 
     cat <<-END_VERSIONS > versions.yml
@@ -30,6 +31,7 @@ process MAKE_TINY_MODEL {
     stub:
     def dir = shellQuote(name)
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     mkdir -p ${dir}
     echo '{"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 4}' > ${dir}/config.json
     echo '{}' > ${dir}/tokenizer.json

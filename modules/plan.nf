@@ -23,6 +23,7 @@ process PLAN {
     script:
     def args = shellArgs(task.ext.args)
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     export LANDSCAPE_JAVA_OPTS="${task.ext.java_opts ?: ''} \${LANDSCAPE_JAVA_OPTS:-}"
     landscape-extract plan \\
         --model "\$(readlink -f model)" \\
@@ -40,6 +41,7 @@ process PLAN {
     stub:
     def args = shellArgs(task.ext.args)
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     landscape-extract plan --model "\$(readlink -f model)" ${args} --json > plan.json
 
     cat <<-END_VERSIONS > versions.yml

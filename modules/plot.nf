@@ -19,6 +19,7 @@ process PLOT {
     script:
     def args = shellArgs(task.ext.args)
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     landscape-plot --stats summaries/* ${args} --out figures
 
     cat <<-END_VERSIONS > versions.yml
@@ -29,6 +30,7 @@ process PLOT {
 
     stub:
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     mkdir -p figures
     for f in aris ids clusters overlap; do touch figures/\$f.png figures/\$f.svg; done
     touch figures/accuracy.csv figures/report.html

@@ -19,6 +19,7 @@ process SUMMARIZE {
     script:
     def args = shellArgs(task.ext.args)
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     landscape-analyze summarize --stats 'stats/*.json' ${args} --out summary
 
     cat <<-END_VERSIONS > versions.yml
@@ -30,6 +31,7 @@ process SUMMARIZE {
     stub:
     def name = "summary-${meta.model}-${meta.shots as int}shot"
     """
+    # ${task.ext.tool ?: ''}: -resume re-runs this task when the tool's code changes (conf/modules.config)
     mkdir -p summary
     printf '{"model": "%s", "shots": %s, "layers": []}\\n' ${shellQuote(meta.model)} ${meta.shots as int} > summary/${shellQuote(name + '.json')}
     echo layer > summary/${shellQuote(name + '.csv')}

@@ -115,10 +115,19 @@ final class PipelineRun {
     }
 
     static Started start(Path launchDir, String name, Map<String, String> env, String... args) {
+        return start(root(), launchDir, name, env, args);
+    }
+
+    /** {@link #run} with the launcher of another checkout {@code root} (a copy of this one). */
+    static Result run(Path root, Path launchDir, String name, Map<String, String> env, String... args) {
+        return start(root, launchDir, name, env, args).await();
+    }
+
+    private static Started start(Path root, Path launchDir, String name, Map<String, String> env, String... args) {
         Path outdir = launchDir.resolve(name + "-results");
         Path trace = launchDir.resolve(name + "-trace.txt");
         Path log = launchDir.resolve(name + ".log");
-        List<String> cmd = new ArrayList<>(List.of(root().resolve("landscape").toString(), "run",
+        List<String> cmd = new ArrayList<>(List.of(root.resolve("landscape").toString(), "run",
                 "-ansi-log", "false",
                 "-work-dir", launchDir.resolve("work").toString(),
                 "-with-trace", trace.toString()));

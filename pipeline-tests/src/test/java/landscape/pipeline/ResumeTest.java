@@ -10,13 +10,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 import landscape.core.Json;
 import org.junit.jupiter.api.Test;
 
@@ -70,6 +75,90 @@ class ResumeTest {
                 "point 1 of each run is no longer analysed");
         assertAllStatus(run.tasks("ANALYZE"), "CACHED", "ANALYZE of points 2.. on resume with --first_layer 2");
         assertAllStatus(run.tasks("SUMMARIZE"), "COMPLETED", "SUMMARIZE of one layer fewer");
+    }
+
+    @Test
+    void resumeRerunsTheTasksOfAToolWhoseCodeChangedAndOnlyThose() throws IOException {
+        // a checkout of its own, whose analyze jar the test may rewrite: the pipeline files copied, the rest linked
+        Path dir = PipelineRun.newLaunchDir("tool-code");
+        Path root = shadowCheckout(dir.resolve("checkout"));
+        Path jar = root.resolve("analyze/target/landscape-analyze.jar");
+        PipelineRun.Result first = PipelineRun.run(root, dir, "code-1", Map.of(), "-stub-run", "-profile", "test");
+        first.assertSucceeded();
+
+        // the same code built again (every file newer, the same contents): nothing to redo
+        rewriteJar(jar, null);
+        PipelineRun.Result rebuilt = PipelineRun.run(root, dir, "code-2", Map.of(), "-stub-run", "-profile", "test", "-resume");
+        rebuilt.assertSucceeded();
+        for (String process : List.of("MAKE_TINY_MODEL", "EXTRACT", "ANALYZE", "SUMMARIZE", "PLOT")) {
+            assertAllStatus(rebuilt.tasks(process), "CACHED", process + " after a rebuild of the same code");
+        }
+
+        // landscape-analyze's code changed: its tasks (ANALYZE, SUMMARIZE) and PLOT run again, the extraction is reused
+        rewriteJar(jar, "landscape/analyze/Changed.class");
+        PipelineRun.Result changed = PipelineRun.run(root, dir, "code-3", Map.of(), "-stub-run", "-profile", "test", "-resume");
+        changed.assertSucceeded();
+        assertAllStatus(changed.tasks("MAKE_TINY_MODEL"), "CACHED", "MAKE_TINY_MODEL (landscape-extract unchanged)");
+        assertAllStatus(changed.tasks("EXTRACT"), "CACHED", "EXTRACT (landscape-extract unchanged)");
+        assertEquals(first.tasks("ANALYZE").size(), changed.tasks("ANALYZE").size(), "every point analysed");
+        assertAllStatus(changed.tasks("ANALYZE"), "COMPLETED", "ANALYZE with the new landscape-analyze");
+        assertAllStatus(changed.tasks("SUMMARIZE"), "COMPLETED", "SUMMARIZE with the new landscape-analyze");
+        assertAllStatus(changed.tasks("PLOT"), "COMPLETED", "PLOT of the new summaries");
+    }
+
+    /**
+     * A checkout at {@code to} that runs like this one: the launcher, pipeline and configs copied (they find their
+     * root from their own path), the analyze stage's target a folder of its own with a copy of the jar, the rest
+     * linked.
+     */
+    static Path shadowCheckout(Path to) throws IOException {
+        Path root = PipelineRun.root();
+        for (String f : List.of("landscape", "pom.xml", "main.nf", "nextflow.config", "nextflow_schema.json")) {
+            Files.createDirectories(to);
+            Files.copy(root.resolve(f), to.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        for (String d : List.of("bin", "conf", "modules", "workflows")) {
+            try (var files = Files.walk(root.resolve(d))) {
+                for (Path f : files.toList()) {
+                    Path target = to.resolve(root.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                }
+            }
+        }
+        for (String d : List.of("assets", "plugins", "tools", "build", "core", "extract", "plot")) {
+            Files.createSymbolicLink(to.resolve(d), root.resolve(d));
+        }
+        Path target = Files.createDirectories(to.resolve("analyze/target"));
+        Files.copy(root.resolve("analyze/target/landscape-analyze.jar"), target.resolve("landscape-analyze.jar"));
+        Files.createSymbolicLink(target.resolve("lib"), root.resolve("analyze/target/lib"));
+        return to;
+    }
+
+    /** Writes {@code jar} again with every entry dated now, plus an entry {@code added} when not null. */
+    static void rewriteJar(Path jar, String added) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (var in = new ZipInputStream(Files.newInputStream(jar))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                entries.put(e.getName(), in.readAllBytes());
+            }
+        }
+        if (added != null) {
+            entries.put(added, new byte[] {(byte) 0xca, (byte) 0xfe});
+        }
+        long now = System.currentTimeMillis() + 60_000;
+        try (var out = new ZipOutputStream(Files.newOutputStream(jar))) {
+            for (var e : entries.entrySet()) {
+                var entry = new ZipEntry(e.getKey());
+                entry.setTime(now);
+                out.putNextEntry(entry);
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        }
     }
 
     @Test
