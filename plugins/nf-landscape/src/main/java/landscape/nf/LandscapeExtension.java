@@ -187,6 +187,9 @@ public class LandscapeExtension extends PluginExtensionPoint {
 
     static List<List<Object>> items(Object source, PointFilter filter) {
         List<List<Object>> items = new ArrayList<>();
+        // type, model and shots name a run's results (statistics/<type>/<model>/<k>shot, its summary): two runs alike in
+        // them, e.g. two splits of one model, would overwrite each other's
+        Map<List<Object>, RepresentationScanner.Point> named = new LinkedHashMap<>();
         try {
             for (Object s : sources(source)) {
                 String where = s instanceof Path p ? localPath(p).toString() : s.toString();
@@ -195,6 +198,14 @@ public class LandscapeExtension extends PluginExtensionPoint {
                     runs.computeIfAbsent(p.run(), r -> new ArrayList<>()).add(p);
                 }
                 for (var run : runs.entrySet()) {
+                    RepresentationScanner.Point first = run.getValue().get(0);
+                    RepresentationScanner.Point other = named.putIfAbsent(List.of(first.type(), first.model(), first.shots()), first);
+                    if (other != null && !other.run().equals(first.run())) {
+                        throw LandscapeException.of(first.run(), "the same model, shots and type as " + other.run() + " ("
+                                + first.type() + " " + first.model() + " " + first.shots() + "-shot, splits " + other.split() + " and "
+                                + first.split() + "): their statistics and summaries would overwrite each other's; analyse"
+                                + " them in separate runs");
+                    }
                     List<RepresentationScanner.Point> kept = run.getValue().stream().filter(filter::accepts).toList();
                     if (kept.isEmpty()) {
                         throw LandscapeException.of(run.getKey(), "nothing to analyse: " + filter.describe()

@@ -73,6 +73,25 @@ class LandscapeExtensionTest {
     }
 
     @Test
+    void twoRunsOfTheSameModelShotsAndTypeAreRefusedSinceTheirResultsWouldOverwriteEachOther() throws IOException {
+        // the test and val splits of one model: the pipeline publishes statistics by type, model and shots, so one
+        // split's files silently replaced the other's
+        Path test = referenceRun();
+        Path val = Files.createDirectories(tmp.resolve("val/llama-3-8b/5shot"));
+        for (String f : List.of("l5_target.pt", "l6_target.pt", "statistics_target.pkl")) {
+            Files.copy(GOLDEN_FORMATS.resolve(f), val.resolve(f));
+        }
+        AbortOperationException e = assertThrows(AbortOperationException.class, () -> LandscapeExtension.items(
+                tmp.toString(), LandscapeExtension.PointFilter.of(Map.of())));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("fromRepresentations: ") && m.contains(test.toAbsolutePath().normalize().toString())
+                && m.contains(val.toAbsolutePath().normalize().toString()), m);
+        assertTrue(m.contains("llama-3-8b") && !m.contains("\n"), m);
+        // one of them is fine
+        assertEquals(2, LandscapeExtension.items(val.toString(), LandscapeExtension.PointFilter.of(Map.of())).size());
+    }
+
+    @Test
     void modelNameThatIsNotSafeForPathsIsRefused() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("test/m $(touch x)/5shot"));
         for (String f : List.of("l5_target.pt", "statistics_target.pkl")) {
