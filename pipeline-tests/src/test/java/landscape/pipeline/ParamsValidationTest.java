@@ -30,6 +30,7 @@ class ParamsValidationTest {
                 Arguments.of("wrong type", List.of("--maxk", "many"), "maxk"),
                 Arguments.of("shots above 5", List.of("--shots", "0,7"), "shots"),
                 Arguments.of("negative shots", List.of("--shots", "-1"), "shots"),
+                Arguments.of("no model, no tiny model, no representations", List.of("--tiny_model", "false"), "--models"),
                 Arguments.of("missing model directory", List.of("--tiny_model", "false", "--models", "@missing-model"), "models"),
                 Arguments.of("model without tokenizer.json",
                         List.of("--tiny_model", "false", "--models", "@model-without-tokenizer"), "tokenizer.json"),

@@ -48,8 +48,8 @@ import landscape.core.run.ModelSheet;
  *       adapter directories with their two files; {@code split} of {@code dataset} has files in one of the MMLU
  *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved);
  *       when the schema declares {@code representations}, a run that extracts ({@code models} or {@code tiny_model}
- *       given, no {@code representations}) needs {@code dataset}, and {@code models} given with {@code tiny_model}
- *       or {@code representations} is refused (they would replace it).</li>
+ *       given, no {@code representations}) needs {@code dataset}, one of the three is given, and {@code models}
+ *       given with {@code tiny_model} or {@code representations} is refused (they would replace it).</li>
  *   <li>the GPU requests of EXTRACT, when the schema declares {@code gpus_per_extract}: core's {@link GpuRequest}
  *       checks {@code device}, {@code devices}, {@code gpus_per_extract}, {@code device_memory} and
  *       {@code gpu_cluster_options} together.</li>
@@ -265,9 +265,18 @@ public final class ParamsValidator {
         }
     }
 
-    /** Models given are extracted: neither the tiny model (the test profile's) nor existing runs replace them. */
+    /**
+     * Something to extract or analyse is given; models given are extracted: neither the tiny model (the test
+     * profile's) nor existing runs replace them.
+     */
     private static void checkModelsUsed(ObjectNode json) {
         if (strings(json.get(MODELS)).isEmpty()) {
+            // (judged when the params hold the three, as a run's do: nextflow.config gives each a default)
+            boolean declared = json.has(MODELS) && json.has(TINY_MODEL) && json.has(REPRESENTATIONS);
+            if (declared && !json.path(TINY_MODEL).asBoolean(false) && strings(json.get(REPRESENTATIONS)).isEmpty()) {
+                throw new LandscapeException("--models: not given; give a model directory, a comma-separated list or a"
+                        + " CSV sheet name,path[,adapter] (or --tiny_model, or --representations to analyse existing runs)");
+            }
             return;
         }
         if (!strings(json.get(REPRESENTATIONS)).isEmpty()) {

@@ -371,4 +371,14 @@ class ParamsValidatorTest {
         p.put("representations", "results/layers");
         assertDoesNotThrow(() -> v.validate(p, launch));
     }
+
+    @Test
+    void aRunWithNothingToExtractOrAnalyseStopsAtTheCheckNamingModels() {
+        // nextflow.config's defaults alone (`./landscape run`): refused before the run opens its trace file
+        ParamsValidator v = repositoryValidator();
+        Map<String, Object> p = run("models", null, "tiny_model", false, "representations", null, "dataset", null);
+        LandscapeException e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--models: not given;") && e.getMessage().contains("--representations"),
+                e.getMessage());
+    }
 }
