@@ -381,4 +381,18 @@ class ParamsValidatorTest {
         assertTrue(e.getMessage().startsWith("--models: not given;") && e.getMessage().contains("--representations"),
                 e.getMessage());
     }
+
+    @Test
+    void maxMemoryTakesExactlyTheSizesNextflowReads() {
+        // nextflow.config casts it to a MemoryUnit and leaves the cap out when that fails, for this check to report:
+        // what the pattern lets through must cast (checked against Nextflow 24.10's MemoryUnit)
+        ParamsValidator v = repositoryValidator();
+        for (String ok : List.of("128.GB", "1.5GB", "1.5 GB", "64 GB", "2.KB", "10B", "10 B")) {
+            assertDoesNotThrow(() -> v.validate(run("max_memory", ok), launch), ok);
+        }
+        for (String bad : List.of("1.5.GB", "1.B", "1.5B", "64G", "lots")) {
+            LandscapeException e = assertThrows(LandscapeException.class, () -> v.validate(run("max_memory", bad), launch), bad);
+            assertTrue(e.getMessage().startsWith("invalid parameter --max_memory:"), e.getMessage());
+        }
+    }
 }
