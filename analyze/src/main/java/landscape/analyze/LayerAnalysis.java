@@ -124,6 +124,7 @@ public final class LayerAnalysis {
             answers = ref.answers();
         } else {
             SamplesCsv.Table table = SamplesCsv.readTable(in.samples());
+            table.checkRowOrder();
             subjects = table.values("subject");
             answers = table.values("answer");
         }
