@@ -10,12 +10,17 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import landscape.core.Json;
+import landscape.core.format.DType;
+import landscape.core.format.Npy;
+import landscape.core.format.Tensor;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
+import landscape.core.run.RepresentationDir;
 import landscape.core.testing.CliChecks;
 import landscape.core.testing.Golden;
 import landscape.core.testing.ManifestBuilder;
@@ -193,6 +198,40 @@ class AnalyzeMainTest {
         assertEquals("model.layers.2.input_layernorm", s.run().module());
         assertEquals(1, execute("--run", rep.toString(), "--layer-index", "9", "--out", out.toString()));
         assertTrue(err.toString().contains("no extraction point with index 9"), err.toString());
+    }
+
+    @Test
+    void runDirectoryLayerFileThatIsNotTheOneTheManifestDescribesIsRefused() throws IOException {
+        Path rep = dir.resolve("rep");
+        Files.createDirectories(rep);
+        double[] x = Fixtures.blobs(120, 8, 3, 12);
+        Path layer = Fixtures.writeLayer(rep, "l3.npy", 120, 8, x);
+        Fixtures.writeSamples(rep, 120, 3, null, -1);
+        String sha = RepresentationDir.sha256(layer);
+        Manifest m = tinyLlama3().points(
+                List.of(new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "f32", sha))).build();
+        Json.write(rep.resolve("manifest.json"), m);
+        Path out = dir.resolve("stats.json");
+        assertEquals(0, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()), err.toString());
+        Files.delete(out);
+
+        // the same shape and dtype, rows in another order (a file copied in from another run): labels would mis-join
+        double[] swapped = x.clone();
+        System.arraycopy(x, 0, swapped, 8, 8);
+        System.arraycopy(x, 8, swapped, 0, 8);
+        Fixtures.writeLayer(rep, "l3.npy", 120, 8, swapped);
+        assertEquals(1, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()));
+        assertTrue(err.toString().contains(layer + ": sha256 ") && err.toString().contains("manifest"), err.toString());
+        assertFalse(Files.exists(out));
+
+        // another dtype and width than the manifest says
+        Npy.write(layer, Tensor.ofDoubles(DType.F64, new long[] {120, 4}, Arrays.copyOf(x, 480)));
+        err.getBuffer().setLength(0);
+        assertEquals(1, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()));
+        assertTrue(err.toString().contains(layer + ": ") && err.toString().contains("[120, 4] f64")
+                && err.toString().contains("[120, 8] f32"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertFalse(Files.exists(out));
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
+import landscape.core.format.LayerFiles;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
@@ -29,7 +30,7 @@ public record MapInput(String title, int[] rows, double[][] points, List<String>
     public static MapInput fromRun(Path runDir, int layer, Path statsJson) {
         RepresentationDir dir = RepresentationDir.open(runDir);
         Manifest m = dir.manifest();
-        Matrix x = dir.readMatrix(layer);
+        Matrix x = LayerFiles.readMatrix(dir.checkedPointFile(layer));
         Map<Integer, String> subjectOf = new HashMap<>();
         for (Sample s : dir.samples()) {
             subjectOf.put(s.row(), s.subject());

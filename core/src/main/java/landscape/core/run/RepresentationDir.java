@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -93,6 +94,37 @@ public final class RepresentationDir {
 
     public Path pointFile(int index) {
         return dir.resolve(point(index).file());
+    }
+
+    /**
+     * The file of point {@code index} after checking that it is the one the manifest describes: its header's rows,
+     * dim and dtype equal the manifest's (rows also the run's {@code rows}), and its SHA-256 the manifest's when one
+     * is recorded. A file replaced or copied in from another run (same shape, rows in another order) would otherwise
+     * be analysed against this run's samples.csv. One line naming the file and what differs.
+     */
+    public Path checkedPointFile(int index) {
+        Manifest.Point p = point(index);
+        Path f = pointFile(index);
+        LayerInfo info = LayerFiles.info(f);
+        String have = "[" + info.rows() + ", " + info.dim() + "] " + info.dtype().label();
+        String want = "[" + p.rows() + ", " + p.dim() + "] " + (p.dtype() == null ? "" : p.dtype().toLowerCase(Locale.ROOT));
+        boolean dtypeOk = p.dtype() == null || p.dtype().equalsIgnoreCase(info.dtype().label());
+        if (info.rows() != p.rows() || info.dim() != p.dim() || !dtypeOk) {
+            throw LandscapeException.of(f, "holds " + have + " but " + MANIFEST + " says point " + index + " is " + want.strip()
+                    + ": not the file this run wrote");
+        }
+        if (p.rows() != manifest.rows()) {
+            throw LandscapeException.of(dir.resolve(MANIFEST), "point " + index + " has " + p.rows() + " rows but the run has "
+                    + manifest.rows());
+        }
+        if (p.sha256() != null && !p.sha256().isEmpty()) {
+            String sha = sha256(f);
+            if (!sha.equalsIgnoreCase(p.sha256())) {
+                throw LandscapeException.of(f, "sha256 " + sha + " differs from the " + p.sha256() + " that " + MANIFEST
+                        + " records: not the file this run wrote (changed or copied in after extraction)");
+            }
+        }
+        return f;
     }
 
     public Path samplesFile() {
