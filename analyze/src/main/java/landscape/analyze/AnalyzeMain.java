@@ -97,6 +97,10 @@ public final class AnalyzeMain implements Callable<Integer> {
             if (layerIndex == null) {
                 throw new UsageError("--run " + run + ": --layer-index is required");
             }
+            String ignored = samples != null ? "--samples" : model != null ? "--model" : shots != null ? "--shots" : null;
+            if (ignored != null) {
+                throw new UsageError(ignored + ": not with --run (the run directory gives samples.csv, model and shots)");
+            }
             in = LayerAnalysis.fromRun(run, layerIndex, spec);
         } else {
             if (samples == null) {

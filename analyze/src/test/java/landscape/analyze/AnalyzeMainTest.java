@@ -146,6 +146,22 @@ class AnalyzeMainTest {
     }
 
     @Test
+    void runDirectoryRefusesOptionsItWouldIgnore() {
+        // --run takes samples and provenance from the directory: a --samples, --model or --shots beside it would be
+        // silently ignored (labels of another file expected, the run's used)
+        assertEquals(2, execute("--run", "rep", "--layer-index", "1", "--samples", "other.csv", "--out", "o.json"));
+        assertEquals(2, execute("--run", "rep", "--layer-index", "1", "--model", "m", "--out", "o.json"));
+        assertEquals(2, execute("--run", "rep", "--layer-index", "1", "--shots", "5", "--out", "o.json"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(3, lines.size(), err.toString());
+        assertTrue(lines.get(0).contains("--samples") && lines.get(1).contains("--model") && lines.get(2).contains("--shots"),
+                err.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("landscape-analyze: ") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
+    }
+
+    @Test
     void summarizeWritesOneJsonAndCsvPerModelAndShots() throws IOException {
         Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
         Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
