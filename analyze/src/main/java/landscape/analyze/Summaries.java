@@ -2,7 +2,9 @@ package landscape.analyze;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -217,11 +219,18 @@ public final class Summaries {
 
     private static void walk(Path dir, Predicate<Path> keep, TreeSet<Path> out) {
         Path root = dir.toAbsolutePath().normalize();
-        try (Stream<Path> s = Files.walk(dir)) {
+        // links are followed (a linked folder of stats, or --stats given as a link): skipped, its layers would be
+        // missing from the summary without a word; a loop is an error
+        try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
             s.map(f -> f.toAbsolutePath().normalize()).filter(Files::isRegularFile).filter(f -> !inStaging(root, f))
                     .filter(keep).forEach(out::add);
-        } catch (IOException | UncheckedIOException e) {
-            throw LandscapeException.of(dir, "cannot list: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof FileSystemLoopException loop) {
+                throw LandscapeException.of(dir, "cannot list: the link " + loop.getFile() + " leads back to a folder above it");
+            }
+            throw LandscapeException.of(dir, "cannot list: " + LandscapeException.reason(e.getCause()));
+        } catch (IOException e) {
+            throw LandscapeException.of(dir, "cannot list: " + LandscapeException.reason(e));
         }
     }
 

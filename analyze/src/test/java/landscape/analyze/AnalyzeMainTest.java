@@ -190,6 +190,33 @@ class AnalyzeMainTest {
         assertTrue(csv.get(1).startsWith("1,"));
     }
 
+    @Test
+    void summarizeFollowsLinkedStatsFoldersInsteadOfDroppingTheirLayers() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        for (int layerIndex : new int[] {1, 2, 3}) {
+            Path out = dir.resolve(layerIndex == 1 ? "stats" : "elsewhere").resolve("l" + layerIndex + ".json");
+            assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--model", "m",
+                    "--shots", "0", "--layer-index", String.valueOf(layerIndex), "--out", out.toString()), err.toString());
+        }
+        // stats/ holds layer 1 and a link to the folder with layers 2 and 3; a link to stats/ is a folder too
+        Files.createSymbolicLink(dir.resolve("stats/more"), dir.resolve("elsewhere"));
+        Path linked = Files.createSymbolicLink(dir.resolve("linked"), dir.resolve("stats"));
+        for (Path stats : List.of(dir.resolve("stats"), linked)) {
+            Path outDir = dir.resolve("summary-of-" + stats.getFileName());
+            assertEquals(0, execute("summarize", "--stats", stats.toString(), "--out", outDir.toString()), err.toString());
+            LayerStats.Summary s = Json.read(outDir.resolve("summary-m-0shot.json"), LayerStats.Summary.class);
+            assertEquals(List.of(1, 2, 3), s.layers().stream().map(LayerStats.SummaryLayer::layer).toList(), stats.toString());
+        }
+        Path glob = dir.resolve("summary-of-glob");
+        assertEquals(0, execute("summarize", "--stats", linked + "/more/*.json", "--out", glob.toString()), err.toString());
+        assertEquals(2, Json.read(glob.resolve("summary-m-0shot.json"), LayerStats.Summary.class).layers().size());
+        Files.createSymbolicLink(dir.resolve("elsewhere/loop"), dir.resolve("stats"));
+        assertEquals(1, execute("summarize", "--stats", dir.resolve("stats").toString(), "--out", dir.resolve("x").toString()));
+        assertTrue(err.toString().strip().endsWith("stats: cannot list: the link " + dir.resolve("stats/more/loop")
+                + " leads back to a folder above it"), err.toString());
+    }
+
     /** The manifest of a 3-layer tiny-llama3 run of 120 2-shot prompts (points to be added). */
     private static ManifestBuilder tinyLlama3() {
         return ManifestBuilder.manifest().model("tiny-llama3").layers(3).shots(2).promptTemplate(null)
