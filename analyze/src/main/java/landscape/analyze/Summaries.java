@@ -194,27 +194,37 @@ public final class Summaries {
     static List<Path> expand(List<String> patterns) {
         TreeSet<Path> out = new TreeSet<>();
         for (String p : patterns) {
-            Path plain = Path.of(p);
-            if (Files.isDirectory(plain)) {
-                walk(plain, f -> f.getFileName().toString().endsWith(".json"), out);
-            } else if (!hasGlob(p)) {
-                if (!Files.isRegularFile(plain)) {
-                    throw LandscapeException.of(p, "no such stats file");
-                }
-                out.add(plain.toAbsolutePath().normalize());
-            } else {
-                int slash = globSlash(p);
-                Path base = slash < 0 ? Path.of(".") : Path.of(slash == 0 ? "/" : p.substring(0, slash));
-                String baseAbs = base.toAbsolutePath().normalize().toString();
-                String abs = (baseAbs.endsWith("/") ? baseAbs : baseAbs + "/") + p.substring(slash + 1);
-                PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + abs);
-                if (Files.isDirectory(base)) {
-                    walk(base, m::matches, out);
-                }
+            TreeSet<Path> found = new TreeSet<>();
+            expandOne(p, found);
+            found.removeIf(f -> f.getFileName().toString().startsWith("summary-"));
+            if (found.isEmpty() && patterns.size() > 1) {
+                // one mistyped argument among several would drop its stats from the summaries without a word
+                throw LandscapeException.of(p, "no stats files found");
+            }
+            out.addAll(found);
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static void expandOne(String p, TreeSet<Path> out) {
+        Path plain = Path.of(p);
+        if (Files.isDirectory(plain)) {
+            walk(plain, f -> f.getFileName().toString().endsWith(".json"), out);
+        } else if (!hasGlob(p)) {
+            if (!Files.isRegularFile(plain)) {
+                throw LandscapeException.of(p, "no such stats file");
+            }
+            out.add(plain.toAbsolutePath().normalize());
+        } else {
+            int slash = globSlash(p);
+            Path base = slash < 0 ? Path.of(".") : Path.of(slash == 0 ? "/" : p.substring(0, slash));
+            String baseAbs = base.toAbsolutePath().normalize().toString();
+            String abs = (baseAbs.endsWith("/") ? baseAbs : baseAbs + "/") + p.substring(slash + 1);
+            PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + abs);
+            if (Files.isDirectory(base)) {
+                walk(base, m::matches, out);
             }
         }
-        out.removeIf(f -> f.getFileName().toString().startsWith("summary-"));
-        return new ArrayList<>(out);
     }
 
     private static void walk(Path dir, Predicate<Path> keep, TreeSet<Path> out) {

@@ -217,6 +217,23 @@ class AnalyzeMainTest {
                 + " leads back to a folder above it"), err.toString());
     }
 
+    @Test
+    void summarizeRefusesAStatsArgumentThatMatchesNothing() throws IOException {
+        // with several --stats arguments, a mistyped one would drop its model from the summaries without a word
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--model", "m", "--shots", "0",
+                "--layer-index", "1", "--out", dir.resolve("stats/l1.json").toString()), err.toString());
+        Files.createDirectories(dir.resolve("empty"));
+        for (String other : List.of(dir + "/statz/*.json", dir + "/stats/*.jsn", dir.resolve("empty").toString())) {
+            err.getBuffer().setLength(0);
+            Path out = dir.resolve("summary");
+            assertEquals(1, execute("summarize", "--stats", dir + "/stats/*.json", other, "--out", out.toString()));
+            assertEquals("landscape-analyze: " + other + ": no stats files found", err.toString().strip());
+            assertFalse(Files.exists(out));
+        }
+    }
+
     /** The manifest of a 3-layer tiny-llama3 run of 120 2-shot prompts (points to be added). */
     private static ManifestBuilder tinyLlama3() {
         return ManifestBuilder.manifest().model("tiny-llama3").layers(3).shots(2).promptTemplate(null)
