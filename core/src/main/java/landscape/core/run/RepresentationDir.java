@@ -52,6 +52,7 @@ public final class RepresentationDir {
             throw LandscapeException.of(dir, "not a representation directory (no " + MANIFEST + ")");
         }
         Manifest m = Json.read(mf, Manifest.class);
+        requireFields(mf);
         if (!Manifest.FORMAT.equals(m.format())) {
             throw LandscapeException.of(mf, "format is '" + m.format() + "', expected '" + Manifest.FORMAT + "'");
         }
@@ -72,6 +73,40 @@ public final class RepresentationDir {
             }
         }
         return new RepresentationDir(dir, m);
+    }
+
+    /**
+     * The whole numbers and the file name a manifest must state: read into the record, a missing {@code shots} or
+     * {@code rows} would be 0 (every stats.json labelled 0-shot) and a point without a {@code file} a crash.
+     */
+    private static void requireFields(Path mf) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(mf.toFile());
+        } catch (IOException e) {
+            throw LandscapeException.of(mf, "cannot read JSON: " + Json.oneLine(e.getMessage()));
+        }
+        for (String f : List.of("format_version", "shots", "rows")) {
+            require(mf, "", root, f, false);
+        }
+        JsonNode points = root.path("points");
+        for (int i = 0; i < points.size(); i++) {
+            for (String f : List.of("index", "rows", "dim")) {
+                require(mf, "points[" + i + "]: ", points.get(i), f, false);
+            }
+            require(mf, "points[" + i + "]: ", points.get(i), "file", true);
+        }
+    }
+
+    private static void require(Path mf, String at, JsonNode o, String field, boolean text) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            throw LandscapeException.of(mf, at + "field '" + field + "' is " + (v == null ? "missing" : "null"));
+        }
+        if (text ? !v.isTextual() : !v.isIntegralNumber()) {
+            throw LandscapeException.of(mf, at + "field '" + field + "' is " + Json.oneLine(v.toString()) + ", not "
+                    + (text ? "a file name" : "a whole number"));
+        }
     }
 
     public Path dir() {
