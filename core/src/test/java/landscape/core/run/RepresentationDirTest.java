@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -126,6 +127,14 @@ class RepresentationDirTest {
         Files.writeString(f, "subject,answer\nmath,A\nmath\n");
         LandscapeException e = assertThrows(LandscapeException.class, () -> SamplesCsv.readTable(f));
         assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    }
+
+    @Test
+    void csvThatIsNotUtf8SaysSoAndWhere() throws IOException {
+        Path f = tmp.resolve("s.csv");
+        Files.write(f, "subject,answer\nmath,A\nh\u00e9t\u00e9,B\n".getBytes(StandardCharsets.ISO_8859_1));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> SamplesCsv.readTable(f));
+        assertEquals(f + ": line 3 is not UTF-8 text (save the file as UTF-8)", e.getMessage());
     }
 
     private static List<String> names(Path dir) throws IOException {
