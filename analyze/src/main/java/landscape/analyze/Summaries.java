@@ -90,7 +90,7 @@ public final class Summaries {
     }
 
     /** Analysis parameters that must agree across the layers of one summary (its params are the first layer's). */
-    private static final List<String> SHARED_PARAMS = List.of("maxk", "range_max", "k", "z", "class_fraction", "mask");
+    private static final List<String> SHARED_PARAMS = StatsFiles.SHARED_PARAMS;
 
     /**
      * The layers of one (model, shots) summary must come from one extraction run and one set of analysis parameters;
