@@ -79,6 +79,12 @@ public final class AnalyzeMain implements Callable<Integer> {
         if ((layer == null) == (run == null)) {
             throw new UsageError("give exactly one of --layer FILE (with --samples) or --run DIR (with --layer-index)");
         }
+        if (shots != null && shots < 0) {
+            throw new UsageError("--shots: " + shots + " is negative");
+        }
+        if (layerIndex != null && layerIndex < 0) {
+            throw new UsageError("--layer-index: " + layerIndex + " is negative");
+        }
         if (mask != null && balanced != null) {
             throw new UsageError("--mask and --balanced exclude each other");
         }

@@ -146,6 +146,23 @@ class AnalyzeMainTest {
     }
 
     @Test
+    void negativeShotsOrLayerIndexAreUsageErrors() {
+        // accepted, they gave stats that summarize wrote as summary-m--1shot.json and landscape-plot then refused
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--model", "m", "--shots", "-1", "--layer-index", "1",
+                "--out", "o.json"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--model", "m", "--shots", "0", "--layer-index", "-1",
+                "--out", "o.json"));
+        assertEquals(2, execute("--run", "rep", "--layer-index", "-3", "--out", "o.json"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(3, lines.size(), err.toString());
+        assertTrue(lines.get(0).contains("--shots") && lines.get(1).contains("--layer-index")
+                && lines.get(2).contains("--layer-index"), err.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("landscape-analyze: ") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
+    }
+
+    @Test
     void runDirectoryRefusesOptionsItWouldIgnore() {
         // --run takes samples and provenance from the directory: a --samples, --model or --shots beside it would be
         // silently ignored (labels of another file expected, the run's used)
