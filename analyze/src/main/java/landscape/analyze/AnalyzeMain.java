@@ -95,8 +95,8 @@ public final class AnalyzeMain implements Callable<Integer> {
             params = new AnalysisParams(maxk, rangeMax, k, z, classFraction, device,
                     Sizes.parse("--memory-budget", memoryBudget), arrays, dropNonfinite);
         } catch (IllegalArgumentException e) {
-            throw new UsageError("invalid parameters: --maxk >= 1, --range-max >= 2, --k >= 1, --z > 0, "
-                    + "--class-fraction > 0, --memory-budget > 0");
+            throw new UsageError("invalid parameters: --maxk >= 1, --range-max >= 2, --k >= 1, --z > 0 and finite, "
+                    + "--class-fraction > 0 and finite, --memory-budget > 0");
         }
         LayerAnalysis.Input in;
         if (run != null) {

@@ -146,6 +146,18 @@ class AnalyzeMainTest {
     }
 
     @Test
+    void infiniteZOrClassFractionAreUsageErrors() {
+        // accepted, --class-fraction Infinity gave overlaps of 0 (k_c beyond every class) and "z": "Infinity" in params
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--z", "Infinity", "--out", "o.json"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--class-fraction", "Infinity", "--out", "o.json"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(2, lines.size(), err.toString());
+        for (String line : lines) {
+            assertTrue(line.contains("finite") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
+    }
+
+    @Test
     void negativeShotsOrLayerIndexAreUsageErrors() {
         // accepted, they gave stats that summarize wrote as summary-m--1shot.json and landscape-plot then refused
         assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--model", "m", "--shots", "-1", "--layer-index", "1",
