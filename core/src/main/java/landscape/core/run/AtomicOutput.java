@@ -29,11 +29,12 @@ import landscape.core.LandscapeException;
  *
  * <p>Three shapes: {@link #directory} replaces a whole directory (a representation directory); {@link #files} moves
  * a set of files into a folder, leaving the folder's other files alone (summaries, figures); {@link #file} replaces
- * one file (stats.json). A staging folder holds a marker ({@value #MARKER}: process id, start time, boot id) while
- * it is in use. When a new staging folder is made, the staging folders of the same target that killed runs left
- * behind are removed: those whose marker names a process that has ended (or ran on another machine or before a
- * reboot), and those without a marker (left by earlier versions) that hold only files the rule says this output
- * writes. Any other folder, even one named like a staging folder, is left alone.
+ * one file (stats.json). A staging folder holds a marker ({@value #MARKER}: process id, start time, boot id, host
+ * name) while it is in use. When a new staging folder is made, the staging folders of the same target that killed
+ * runs left behind are removed: those whose marker names a process of this machine that has ended (or ran here before
+ * a reboot), and those without a marker (left by earlier versions) that hold only files the rule says this output
+ * writes. A marker of another host (a run on another node into the same shared folder) cannot be checked from here,
+ * so its folder is kept, as is any other folder, even one named like a staging folder.
  */
 public final class AtomicOutput implements AutoCloseable {
     /** The marker file inside a staging folder while a run uses it. */
@@ -398,7 +399,8 @@ public final class AtomicOutput implements AutoCloseable {
         String text = "landscape staging folder: removed by the next run into the same place once this process has ended\n"
                 + "pid=" + self.pid() + "\n"
                 + "start=" + self.info().startInstant().map(Instant::toString).orElse("") + "\n"
-                + "boot=" + bootId() + "\n";
+                + "boot=" + bootId() + "\n"
+                + "host=" + hostName() + "\n";
         try {
             Files.writeString(staging.resolve(MARKER), text, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -410,6 +412,15 @@ public final class AtomicOutput implements AutoCloseable {
     static String bootId() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** This machine's host name (Linux's kernel host name), to tell another node's marker. Empty elsewhere. */
+    static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (IOException | RuntimeException e) {
             return "";
         }
@@ -456,11 +467,18 @@ public final class AtomicOutput implements AutoCloseable {
         }
     }
 
+    /** False only when the marker's process is known to have ended; a process that cannot be checked may run. */
     private static boolean isRunning(Map<String, String> marker) {
+        String host = marker.getOrDefault("host", "");
+        String ownHost = hostName();
+        if (!host.isEmpty() && !ownHost.isEmpty() && !host.equals(ownHost)) {
+            return true; // another node writing into the same shared folder: its process cannot be checked from here
+        }
         String boot = marker.getOrDefault("boot", "");
         String own = bootId();
         if (!boot.isEmpty() && !own.isEmpty() && !boot.equals(own)) {
-            return false; // another machine, or this one before a reboot: it cannot be checked, and it is not ours
+            // this machine before a reboot when the marker names it; without a host line it may be another node
+            return host.isEmpty() || ownHost.isEmpty();
         }
         long pid;
         try {
