@@ -129,6 +129,19 @@ class LayerMapTest {
     }
 
     @Test
+    void anEarlierMapOfTheLayerInAFormatNotAskedForNowIsRemoved() throws IOException {
+        Path out = tmp.resolve("maps");
+        Path run = runDir();
+        LayerMap.render(MapInput.fromRun(run, 0, null), 0, out, new LayerMap.Options(200, 20, 250, 3,
+                new PlotOptions(Set.of("png", "svg"), 72, null, 8, 3.7)));
+        assertTrue(Files.exists(out.resolve("landscape-layer0.png")));
+        LayerMap.render(MapInput.fromRun(run, 0, null), 0, out, new LayerMap.Options(200, 20, 250, 3,
+                new PlotOptions(Set.of("svg"), 72, null, 8, 3.7)));
+        assertFalse(Files.exists(out.resolve("landscape-layer0.png")), "the older PNG would look as current as the SVG");
+        assertTrue(Files.exists(out.resolve("landscape-layer0.svg")) && Files.exists(out.resolve("landscape-layer0.csv")));
+    }
+
+    @Test
     void statsWithoutArraysIsRefusedInOneLineAndWritesNothing() throws IOException {
         Path out = tmp.resolve("maps");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
