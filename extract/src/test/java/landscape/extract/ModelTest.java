@@ -169,7 +169,8 @@ class ModelTest {
     void mistralWithAWideSlidingWindowEqualsLlamaAndANarrowOneDiffers() throws Exception {
         Path m = tiny("m", spec(DType.F32, false));
         Extractor.Result llama = Extractor.run(sampleRun(m, 0, "llama").limit(3).layers("0-2").build());
-        String cfg = Files.readString(m.resolve("config.json")).replace("LlamaForCausalLM", "MistralForCausalLM");
+        String cfg = Files.readString(m.resolve("config.json")).replace("LlamaForCausalLM", "MistralForCausalLM")
+                .replaceAll("\"model_type\"\\s*:\\s*\"llama\"", "\"model_type\": \"mistral\"");
         Files.writeString(m.resolve("config.json"), cfg.replace("{", "{\"sliding_window\": 4096,"));
         Extractor.Result wide = Extractor.run(sampleRun(m, 0, "wide").limit(3).layers("0-2").build());
         assertEquals("MistralForCausalLM", wide.manifest().model().architecture());
