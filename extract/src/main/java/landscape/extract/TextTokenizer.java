@@ -19,7 +19,7 @@ import landscape.core.LandscapeException;
 public final class TextTokenizer implements AutoCloseable {
     /** Tokenizer classes whose special tokens Hugging Face takes from tokenizer_config.json, not tokenizer.json. */
     static final Set<String> LLAMA_CLASSES = Set.of("LlamaTokenizer", "LlamaTokenizerFast", "CodeLlamaTokenizer",
-            "CodeLlamaTokenizerFast");
+            "CodeLlamaTokenizerFast", "GemmaTokenizer", "GemmaTokenizerFast");
 
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
@@ -55,10 +55,11 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
-     * Hugging Face's LlamaTokenizerFast (Llama-2, Mistral) rebuilds its post-processor from tokenizer_config.json:
-     * BOS if {@code add_bos_token} (default true), EOS if {@code add_eos_token} (default false), whatever
-     * tokenizer.json says. Do the same, so prompts get exactly the special tokens transformers would give them.
-     * Other tokenizer classes (Llama-3's PreTrainedTokenizerFast) use tokenizer.json's post-processor as is.
+     * Hugging Face's LlamaTokenizerFast (Llama-2, Mistral, Phi-3) and GemmaTokenizerFast (Gemma-2, Gemma-3) rebuild
+     * their post-processor from tokenizer_config.json: BOS if {@code add_bos_token} (default true), EOS if
+     * {@code add_eos_token} (default false), whatever tokenizer.json says. Do the same, so prompts get exactly the
+     * special tokens transformers would give them. Other tokenizer classes (Llama-3's PreTrainedTokenizerFast) use
+     * tokenizer.json's post-processor as is.
      */
     private void applyTokenizerConfig(Path config) {
         if (!Files.isRegularFile(config)) {

@@ -126,6 +126,26 @@ class SentencePieceTokenizerTest {
         }
     }
 
+    /**
+     * transformers' GemmaTokenizerFast (Gemma-2, Gemma-3: tokenizer_class GemmaTokenizer) rebuilds its post-processor
+     * from add_bos_token (default true) and add_eos_token (default false) exactly as LlamaTokenizerFast does, so a
+     * fine-tune saved with add_eos_token true gets its EOS, and one with add_bos_token false none.
+     */
+    @Test
+    void gemmaTokenizerFollowsAddBosAndAddEosLikeLlama() throws Exception {
+        Map<String, Object> eos = Map.of("tokenizer_class", "GemmaTokenizer", "bos_token", "<s>", "eos_token", "</s>",
+                "add_bos_token", true, "add_eos_token", true);
+        try (TextTokenizer t = TextTokenizer.open(model("a", true, true, eos))) {
+            assertArrayEquals(new long[] {BOS, 8, EOS}, t.encode("A"));
+            assertArrayEquals(new long[] {BOS, 8, EOS}, t.encodeAll(List.of("A"))[0]);
+        }
+        Map<String, Object> noBos = Map.of("tokenizer_class", "GemmaTokenizerFast", "bos_token", "<s>",
+                "add_bos_token", false);
+        try (TextTokenizer t = TextTokenizer.open(model("b", true, true, noBos))) {
+            assertArrayEquals(new long[] {8}, t.encode("A"));
+        }
+    }
+
     @Test
     void otherTokenizerClassesKeepTokenizerJsonsPostProcessor() throws Exception {
         Map<String, Object> cfg = Map.of("tokenizer_class", "PreTrainedTokenizerFast", "bos_token", "<s>",
