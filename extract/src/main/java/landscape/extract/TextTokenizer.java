@@ -2,6 +2,9 @@ package landscape.extract;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +40,7 @@ public final class TextTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw LandscapeException.of(modelDir, "no tokenizer.json");
         }
+        checkJson(file);
         TextTokenizer tt;
         try {
             HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file, Map.of(
@@ -52,6 +56,25 @@ public final class TextTokenizer implements AutoCloseable {
             throw e;
         }
         return tt;
+    }
+
+    /**
+     * Reads {@code file} through once as JSON (streaming, no tree): the Rust tokenizer panics, aborting the JVM, on
+     * some truncated files (a partial download cut inside the decoder), so malformed JSON is refused here first.
+     */
+    private static void checkJson(Path file) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(file.toFile())) {
+            while (p.nextToken() != null) {
+                p.skipChildren();
+            }
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw LandscapeException.of(file, "not valid JSON (a truncated or corrupt download?): "
+                    + Json.oneLine(e.getOriginalMessage())
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+        } catch (IOException e) {
+            throw LandscapeException.io(file, "cannot read", e);
+        }
     }
 
     /**

@@ -146,6 +146,21 @@ class SentencePieceTokenizerTest {
         }
     }
 
+    /**
+     * A tokenizer.json cut short (a partial download) inside its decoder made the Rust tokenizer panic, which aborts
+     * the JVM (exit 134, a Rust backtrace): it is refused in one line naming the file before the tokenizer sees it.
+     */
+    @Test
+    void aTruncatedTokenizerJsonIsRefusedInOneLine() throws Exception {
+        Path m = model("m", true, true, null);
+        String json = Files.readString(m.resolve("tokenizer.json"));
+        int cut = json.indexOf("\"decoder\"") + 40;
+        Files.writeString(m.resolve("tokenizer.json"), json.substring(0, cut));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> TextTokenizer.open(m));
+        assertTrue(e.getMessage().startsWith(m.resolve("tokenizer.json") + ": not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().lines().count() == 1, e.getMessage());
+    }
+
     @Test
     void otherTokenizerClassesKeepTokenizerJsonsPostProcessor() throws Exception {
         Map<String, Object> cfg = Map.of("tokenizer_class", "PreTrainedTokenizerFast", "bos_token", "<s>",
