@@ -94,16 +94,36 @@ public final class TextTokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw LandscapeException.of(config, "cannot read JSON: " + Json.oneLine(e.getMessage()));
         }
-        if (c == null || !LLAMA_CLASSES.contains(c.path("tokenizer_class").asText(""))) {
+        String cls = c == null ? "" : c.path("tokenizer_class").asText("");
+        if (!LLAMA_CLASSES.contains(cls)) {
             return;
         }
-        prefix = c.path("add_bos_token").asBoolean(true) ? new long[] {specialId(config, c, "bos_token")} : new long[0];
-        suffix = c.path("add_eos_token").asBoolean(false) ? new long[] {specialId(config, c, "eos_token")} : new long[0];
+        // transformers reads a legacy special_tokens_map.json (no added_tokens_decoder in the config), which then wins
+        Path mapFile = config.resolveSibling("special_tokens_map.json");
+        JsonNode map = null;
+        if (!c.has("added_tokens_decoder") && Files.isRegularFile(mapFile)) {
+            try {
+                map = Json.MAPPER.readTree(mapFile.toFile());
+            } catch (IOException e) {
+                throw LandscapeException.of(mapFile, "cannot read JSON: " + Json.oneLine(e.getMessage()));
+            }
+        }
+        boolean gemma = cls.startsWith("Gemma");
+        prefix = c.path("add_bos_token").asBoolean(true)
+                ? new long[] {specialId(config, c, map, "bos_token", gemma ? "<bos>" : "<s>")} : new long[0];
+        suffix = c.path("add_eos_token").asBoolean(false)
+                ? new long[] {specialId(config, c, map, "eos_token", gemma ? "<eos>" : "</s>")} : new long[0];
     }
 
-    private long specialId(Path config, JsonNode c, String key) {
-        JsonNode n = c.get(key);
-        String text = n == null || n.isNull() ? null : n.isObject() ? n.path("content").asText(null) : n.asText();
+    /**
+     * The id of special token {@code key}: from special_tokens_map.json ({@code map}, when read), else
+     * tokenizer_config.json, else (the key absent from both) the tokenizer class's default, as transformers does.
+     */
+    private long specialId(Path config, JsonNode c, JsonNode map, String key, String classDefault) {
+        String text = map == null ? null : tokenText(map.get(key));
+        if (text == null || text.isEmpty()) {
+            text = c.has(key) ? tokenText(c.get(key)) : classDefault;
+        }
         if (text == null || text.isEmpty()) {
             throw LandscapeException.of(config, "add_" + key + " is set but " + key + " is not given");
         }
@@ -112,6 +132,11 @@ public final class TextTokenizer implements AutoCloseable {
             throw LandscapeException.of(config, key + " '" + text + "' is not a single token of " + file.getFileName());
         }
         return ids[0];
+    }
+
+    /** A special token as tokenizer_config.json writes it: a string, or an AddedToken object with "content". */
+    private static String tokenText(JsonNode n) {
+        return n == null || n.isNull() ? null : n.isObject() ? n.path("content").asText(null) : n.asText();
     }
 
     private long[] wrap(long[] ids) {

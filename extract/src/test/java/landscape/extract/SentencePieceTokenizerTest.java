@@ -161,6 +161,29 @@ class SentencePieceTokenizerTest {
         assertTrue(e.getMessage().lines().count() == 1, e.getMessage());
     }
 
+    /**
+     * Where tokenizer_config.json does not name the BOS token, transformers takes it from a legacy
+     * special_tokens_map.json (read only when tokenizer_config.json has no added_tokens_decoder, and then it wins),
+     * else from the class's default ("<s>" for LlamaTokenizerFast): such a checkpoint gets its BOS, not an error.
+     */
+    @Test
+    void llamaTokenizerFindsItsBosInSpecialTokensMapOrTheClassDefault() throws Exception {
+        try (TextTokenizer t = TextTokenizer.open(model("a", false, true, Map.of("tokenizer_class", "LlamaTokenizer")))) {
+            assertArrayEquals(new long[] {BOS, 8}, t.encode("A"));
+        }
+        Path legacy = model("b", false, true, Map.of("tokenizer_class", "LlamaTokenizer", "bos_token", ""));
+        Files.writeString(legacy.resolve("special_tokens_map.json"), "{\"bos_token\": {\"content\": \"<s>\"}}");
+        try (TextTokenizer t = TextTokenizer.open(legacy)) {
+            assertArrayEquals(new long[] {BOS, 8}, t.encode("A"));
+        }
+        Path modern = model("c", false, true, Map.of("tokenizer_class", "LlamaTokenizer", "bos_token", "</s>",
+                "added_tokens_decoder", Map.of()));
+        Files.writeString(modern.resolve("special_tokens_map.json"), "{\"bos_token\": \"<s>\"}");
+        try (TextTokenizer t = TextTokenizer.open(modern)) {
+            assertArrayEquals(new long[] {EOS, 8}, t.encode("A"));
+        }
+    }
+
     @Test
     void otherTokenizerClassesKeepTokenizerJsonsPostProcessor() throws Exception {
         Map<String, Object> cfg = Map.of("tokenizer_class", "PreTrainedTokenizerFast", "bos_token", "<s>",
