@@ -152,8 +152,8 @@ public final class WeightLoader {
         if (Files.isRegularFile(dir)) {
             return dir;
         }
-        return Files.isRegularFile(dir.resolve(Checkpoint.INDEX)) ? dir.resolve(Checkpoint.INDEX)
-                : dir.resolve(Checkpoint.SINGLE);
+        return Files.isRegularFile(dir.resolve(Checkpoint.SINGLE)) ? dir.resolve(Checkpoint.SINGLE)
+                : dir.resolve(Checkpoint.INDEX);
     }
 
     private static String head(List<String> items) {
