@@ -2,6 +2,7 @@ package landscape.plot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import javax.imageio.ImageIO;
 import landscape.core.Json;
+import landscape.core.LandscapeException;
 import landscape.core.Matrix;
 import landscape.core.format.Npy;
 import landscape.core.run.LayerStats;
@@ -93,6 +95,25 @@ class LayerMapTest {
         // the golden layer clusters by subject (ARI 0.84): in the map most 5 nearest neighbours share the subject
         double agreement = neighbourAgreement(lines.subList(1, lines.size()), 5);
         assertTrue(agreement > 0.7, "subjects stay together in the map: " + agreement);
+    }
+
+    @Test
+    void statsOfAnotherRunAreRefusedNotDrawnOverThisOne() throws IOException {
+        // kept_rows and clusters of another model's or shot count's analysis would colour this run's points
+        Path run = runDir();
+        Path stats = statsJson(true);
+        LayerStats s = Json.read(stats, LayerStats.class);
+        assertEquals(s.keptRows().length, MapInput.fromRun(run, 0, stats).rows().length);
+        for (LayerStats.RunRef other : List.of(
+                new LayerStats.RunRef("other-model", null, "golden", "test", 0, 0, null, null, null),
+                new LayerStats.RunRef("golden-small", null, "golden", "test", 5, 0, null, null, null))) {
+            Json.write(stats, new LayerStats(s.nPoints(), s.maxk(), s.ids(), s.idsErr(), s.rs(), s.nClusters(),
+                    s.ariSubjects(), s.ariLetters(), s.coreFraction(), s.overlapSubjects(), s.overlapLetters(), null, null,
+                    other, s.keptRows(), s.assignment(), null, null, null));
+            LandscapeException e = assertThrows(LandscapeException.class, () -> MapInput.fromRun(run, 0, stats));
+            assertTrue(e.getMessage().startsWith(stats + ": ") && e.getMessage().contains("not of this run")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+        }
     }
 
     @Test

@@ -61,6 +61,8 @@ public final class AtomicOutput implements AutoCloseable {
     private final Path target;
     private final Rule rule;
     private Path staging;
+    /** The topmost folder above the target that this output created (null when its parent existed). */
+    private final Path createdTop;
     private final Thread cleanup;
     private boolean done;
 
@@ -72,6 +74,11 @@ public final class AtomicOutput implements AutoCloseable {
         if (parent == null) {
             throw LandscapeException.of(target, "cannot write into the file system root");
         }
+        Path top = null;
+        for (Path p = parent; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            top = p;
+        }
+        this.createdTop = top;
         createDirectories(target, parent);
         removeLeftovers(parent, this.target.getFileName().toString(), rule);
         // A run stopped by a signal (Ctrl-C, Slurm or Nextflow's SIGTERM) must not leave its staging folder behind:
@@ -201,6 +208,21 @@ public final class AtomicOutput implements AutoCloseable {
             done = true;
             if (staging != null) {
                 deleteQuietly(staging);
+            }
+            removeCreatedParents();
+        }
+    }
+
+    /** Removes the folders above the target that this output created, as long as they are empty (nothing else's). */
+    private void removeCreatedParents() {
+        if (createdTop == null) {
+            return;
+        }
+        for (Path p = target.getParent(); p != null && p.startsWith(createdTop); p = p.getParent()) {
+            try {
+                Files.delete(p);
+            } catch (IOException notEmptyOrGone) {
+                return;
             }
         }
     }

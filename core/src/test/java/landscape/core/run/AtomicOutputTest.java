@@ -140,6 +140,32 @@ class AtomicOutputTest {
         assertEquals(List.of(), names(tmp));
     }
 
+    @Test
+    void closingWithoutACommitAlsoRemovesTheParentFoldersItCreated() throws IOException {
+        // a failed analysis into results/stats/l1.json must not leave results/stats behind; folders that were there
+        // (and anything in a created folder that someone else put there meanwhile) stay
+        Files.createDirectories(tmp.resolve("results"));
+        try (AtomicOutput out = AtomicOutput.file(tmp.resolve("results/new/deeper/l1.out"), OURS)) {
+            Files.writeString(out.file(), "ours");
+        }
+        assertEquals(List.of("results"), names(tmp));
+        assertEquals(List.of(), names(tmp.resolve("results")));
+        try (AtomicOutput out = AtomicOutput.file(tmp.resolve("results/new/deeper/l1.out"), OURS)) {
+            Files.writeString(tmp.resolve("results/new/other.txt"), "someone else's");
+            Files.writeString(out.file(), "ours");
+        }
+        assertEquals(List.of("other.txt"), names(tmp.resolve("results/new")));
+        try (AtomicOutput out = AtomicOutput.file(tmp.resolve("results/b/l1.out"), OURS)) {
+            Files.writeString(out.file(), "ours");
+            out.commit();
+        }
+        assertEquals(List.of("l1.out"), names(tmp.resolve("results/b")));
+        try (AtomicOutput out = AtomicOutput.files(tmp.resolve("results/c/figs"), OURS)) {
+            Files.writeString(out.dir().resolve("a.out"), "ours");
+        }
+        assertEquals(List.of("b", "new"), names(tmp.resolve("results")));
+    }
+
     /** A staging folder of target "set" with a marker naming {@code pid}, started at {@code start}, on {@code boot}. */
     private Path marked(String suffix, long pid, String start, String boot) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve(".set.partial-" + suffix));
