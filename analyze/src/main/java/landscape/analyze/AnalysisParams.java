@@ -12,7 +12,8 @@ public record AnalysisParams(int maxk, int rangeMax, int k, double z, double cla
     public static final long GIB = 1L << 30;
 
     public AnalysisParams {
-        if (maxk < 1 || rangeMax < 2 || k < 1 || !(z > 0) || !(classFraction > 0) || memoryBudget < 1) {
+        if (maxk < 1 || rangeMax < 2 || k < 1 || !(z > 0) || !(classFraction > 0) || memoryBudget < 1
+                || !Double.isFinite(z) || !Double.isFinite(classFraction)) {
             throw new IllegalArgumentException("invalid analysis parameters");
         }
     }

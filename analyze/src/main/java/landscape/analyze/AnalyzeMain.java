@@ -79,6 +79,12 @@ public final class AnalyzeMain implements Callable<Integer> {
         if ((layer == null) == (run == null)) {
             throw new UsageError("give exactly one of --layer FILE (with --samples) or --run DIR (with --layer-index)");
         }
+        if (shots != null && shots < 0) {
+            throw new UsageError("--shots: " + shots + " is negative");
+        }
+        if (layerIndex != null && layerIndex < 0) {
+            throw new UsageError("--layer-index: " + layerIndex + " is negative");
+        }
         if (mask != null && balanced != null) {
             throw new UsageError("--mask and --balanced exclude each other");
         }
@@ -89,13 +95,17 @@ public final class AnalyzeMain implements Callable<Integer> {
             params = new AnalysisParams(maxk, rangeMax, k, z, classFraction, device,
                     Sizes.parse("--memory-budget", memoryBudget), arrays, dropNonfinite);
         } catch (IllegalArgumentException e) {
-            throw new UsageError("invalid parameters: --maxk >= 1, --range-max >= 2, --k >= 1, --z > 0, "
-                    + "--class-fraction > 0, --memory-budget > 0");
+            throw new UsageError("invalid parameters: --maxk >= 1, --range-max >= 2, --k >= 1, --z > 0 and finite, "
+                    + "--class-fraction > 0 and finite, --memory-budget > 0");
         }
         LayerAnalysis.Input in;
         if (run != null) {
             if (layerIndex == null) {
                 throw new UsageError("--run " + run + ": --layer-index is required");
+            }
+            String ignored = samples != null ? "--samples" : model != null ? "--model" : shots != null ? "--shots" : null;
+            if (ignored != null) {
+                throw new UsageError(ignored + ": not with --run (the run directory gives samples.csv, model and shots)");
             }
             in = LayerAnalysis.fromRun(run, layerIndex, spec);
         } else {

@@ -52,10 +52,11 @@ public final class LayerAnalysis {
         RepresentationDir rd = RepresentationDir.open(dir);
         Manifest m = rd.manifest();
         Manifest.Point p = rd.point(index);
+        Path layer = rd.checkedPointFile(index);
         String model = m.model() == null ? null : m.model().id();
         LayerStats.RunRef ref = new LayerStats.RunRef(model, m.adapter(), m.dataset(), m.split(), m.shots(), p.index(),
-                p.module(), rd.pointFile(index).toString(), m.accuracy(), extraction(m));
-        return new Input(rd.pointFile(index), rd.samplesFile(), mask, ref);
+                p.module(), layer.toString(), m.accuracy(), extraction(m));
+        return new Input(layer, rd.samplesFile(), mask, ref);
     }
 
     /**
@@ -124,6 +125,7 @@ public final class LayerAnalysis {
             answers = ref.answers();
         } else {
             SamplesCsv.Table table = SamplesCsv.readTable(in.samples());
+            table.checkRowOrder();
             subjects = table.values("subject");
             answers = table.values("answer");
         }

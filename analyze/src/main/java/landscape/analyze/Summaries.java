@@ -2,7 +2,9 @@ package landscape.analyze;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -88,7 +90,7 @@ public final class Summaries {
     }
 
     /** Analysis parameters that must agree across the layers of one summary (its params are the first layer's). */
-    private static final List<String> SHARED_PARAMS = List.of("maxk", "range_max", "k", "z", "class_fraction", "mask");
+    private static final List<String> SHARED_PARAMS = StatsFiles.SHARED_PARAMS;
 
     /**
      * The layers of one (model, shots) summary must come from one extraction run and one set of analysis parameters;
@@ -192,36 +194,53 @@ public final class Summaries {
     static List<Path> expand(List<String> patterns) {
         TreeSet<Path> out = new TreeSet<>();
         for (String p : patterns) {
-            Path plain = Path.of(p);
-            if (Files.isDirectory(plain)) {
-                walk(plain, f -> f.getFileName().toString().endsWith(".json"), out);
-            } else if (!hasGlob(p)) {
-                if (!Files.isRegularFile(plain)) {
-                    throw LandscapeException.of(p, "no such stats file");
-                }
-                out.add(plain.toAbsolutePath().normalize());
-            } else {
-                int slash = globSlash(p);
-                Path base = slash < 0 ? Path.of(".") : Path.of(slash == 0 ? "/" : p.substring(0, slash));
-                String baseAbs = base.toAbsolutePath().normalize().toString();
-                String abs = (baseAbs.endsWith("/") ? baseAbs : baseAbs + "/") + p.substring(slash + 1);
-                PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + abs);
-                if (Files.isDirectory(base)) {
-                    walk(base, m::matches, out);
-                }
+            TreeSet<Path> found = new TreeSet<>();
+            expandOne(p, found);
+            found.removeIf(f -> f.getFileName().toString().startsWith("summary-"));
+            if (found.isEmpty() && patterns.size() > 1) {
+                // one mistyped argument among several would drop its stats from the summaries without a word
+                throw LandscapeException.of(p, "no stats files found");
+            }
+            out.addAll(found);
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static void expandOne(String p, TreeSet<Path> out) {
+        Path plain = Path.of(p);
+        if (Files.isDirectory(plain)) {
+            walk(plain, f -> f.getFileName().toString().endsWith(".json"), out);
+        } else if (!hasGlob(p)) {
+            if (!Files.isRegularFile(plain)) {
+                throw LandscapeException.of(p, "no such stats file");
+            }
+            out.add(plain.toAbsolutePath().normalize());
+        } else {
+            int slash = globSlash(p);
+            Path base = slash < 0 ? Path.of(".") : Path.of(slash == 0 ? "/" : p.substring(0, slash));
+            String baseAbs = base.toAbsolutePath().normalize().toString();
+            String abs = (baseAbs.endsWith("/") ? baseAbs : baseAbs + "/") + p.substring(slash + 1);
+            PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + abs);
+            if (Files.isDirectory(base)) {
+                walk(base, m::matches, out);
             }
         }
-        out.removeIf(f -> f.getFileName().toString().startsWith("summary-"));
-        return new ArrayList<>(out);
     }
 
     private static void walk(Path dir, Predicate<Path> keep, TreeSet<Path> out) {
         Path root = dir.toAbsolutePath().normalize();
-        try (Stream<Path> s = Files.walk(dir)) {
+        // links are followed (a linked folder of stats, or --stats given as a link): skipped, its layers would be
+        // missing from the summary without a word; a loop is an error
+        try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
             s.map(f -> f.toAbsolutePath().normalize()).filter(Files::isRegularFile).filter(f -> !inStaging(root, f))
                     .filter(keep).forEach(out::add);
-        } catch (IOException | UncheckedIOException e) {
-            throw LandscapeException.of(dir, "cannot list: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof FileSystemLoopException loop) {
+                throw LandscapeException.of(dir, "cannot list: the link " + loop.getFile() + " leads back to a folder above it");
+            }
+            throw LandscapeException.of(dir, "cannot list: " + LandscapeException.reason(e.getCause()));
+        } catch (IOException e) {
+            throw LandscapeException.of(dir, "cannot list: " + LandscapeException.reason(e));
         }
     }
 

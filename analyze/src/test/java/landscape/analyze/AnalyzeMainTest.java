@@ -10,12 +10,17 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import landscape.core.Json;
+import landscape.core.format.DType;
+import landscape.core.format.Npy;
+import landscape.core.format.Tensor;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
+import landscape.core.run.RepresentationDir;
 import landscape.core.testing.CliChecks;
 import landscape.core.testing.Golden;
 import landscape.core.testing.ManifestBuilder;
@@ -141,6 +146,51 @@ class AnalyzeMainTest {
     }
 
     @Test
+    void infiniteZOrClassFractionAreUsageErrors() {
+        // accepted, --class-fraction Infinity gave overlaps of 0 (k_c beyond every class) and "z": "Infinity" in params
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--z", "Infinity", "--out", "o.json"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--class-fraction", "Infinity", "--out", "o.json"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(2, lines.size(), err.toString());
+        for (String line : lines) {
+            assertTrue(line.contains("finite") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
+    }
+
+    @Test
+    void negativeShotsOrLayerIndexAreUsageErrors() {
+        // accepted, they gave stats that summarize wrote as summary-m--1shot.json and landscape-plot then refused
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--model", "m", "--shots", "-1", "--layer-index", "1",
+                "--out", "o.json"));
+        assertEquals(2, execute("--layer", "x.npy", "--samples", "s.csv", "--model", "m", "--shots", "0", "--layer-index", "-1",
+                "--out", "o.json"));
+        assertEquals(2, execute("--run", "rep", "--layer-index", "-3", "--out", "o.json"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(3, lines.size(), err.toString());
+        assertTrue(lines.get(0).contains("--shots") && lines.get(1).contains("--layer-index")
+                && lines.get(2).contains("--layer-index"), err.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("landscape-analyze: ") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
+    }
+
+    @Test
+    void runDirectoryRefusesOptionsItWouldIgnore() {
+        // --run takes samples and provenance from the directory: a --samples, --model or --shots beside it would be
+        // silently ignored (labels of another file expected, the run's used)
+        assertEquals(2, execute("--run", "rep", "--layer-index", "1", "--samples", "other.csv", "--out", "o.json"));
+        assertEquals(2, execute("--run", "rep", "--layer-index", "1", "--model", "m", "--out", "o.json"));
+        assertEquals(2, execute("--run", "rep", "--layer-index", "1", "--shots", "5", "--out", "o.json"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(3, lines.size(), err.toString());
+        assertTrue(lines.get(0).contains("--samples") && lines.get(1).contains("--model") && lines.get(2).contains("--shots"),
+                err.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("landscape-analyze: ") && line.endsWith(" (see landscape-analyze --help)"), line);
+        }
+    }
+
+    @Test
     void summarizeWritesOneJsonAndCsvPerModelAndShots() throws IOException {
         Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
         Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
@@ -169,6 +219,50 @@ class AnalyzeMainTest {
         assertTrue(csv.get(1).startsWith("1,"));
     }
 
+    @Test
+    void summarizeFollowsLinkedStatsFoldersInsteadOfDroppingTheirLayers() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        for (int layerIndex : new int[] {1, 2, 3}) {
+            Path out = dir.resolve(layerIndex == 1 ? "stats" : "elsewhere").resolve("l" + layerIndex + ".json");
+            assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--model", "m",
+                    "--shots", "0", "--layer-index", String.valueOf(layerIndex), "--out", out.toString()), err.toString());
+        }
+        // stats/ holds layer 1 and a link to the folder with layers 2 and 3; a link to stats/ is a folder too
+        Files.createSymbolicLink(dir.resolve("stats/more"), dir.resolve("elsewhere"));
+        Path linked = Files.createSymbolicLink(dir.resolve("linked"), dir.resolve("stats"));
+        for (Path stats : List.of(dir.resolve("stats"), linked)) {
+            Path outDir = dir.resolve("summary-of-" + stats.getFileName());
+            assertEquals(0, execute("summarize", "--stats", stats.toString(), "--out", outDir.toString()), err.toString());
+            LayerStats.Summary s = Json.read(outDir.resolve("summary-m-0shot.json"), LayerStats.Summary.class);
+            assertEquals(List.of(1, 2, 3), s.layers().stream().map(LayerStats.SummaryLayer::layer).toList(), stats.toString());
+        }
+        Path glob = dir.resolve("summary-of-glob");
+        assertEquals(0, execute("summarize", "--stats", linked + "/more/*.json", "--out", glob.toString()), err.toString());
+        assertEquals(2, Json.read(glob.resolve("summary-m-0shot.json"), LayerStats.Summary.class).layers().size());
+        Files.createSymbolicLink(dir.resolve("elsewhere/loop"), dir.resolve("stats"));
+        assertEquals(1, execute("summarize", "--stats", dir.resolve("stats").toString(), "--out", dir.resolve("x").toString()));
+        assertTrue(err.toString().strip().endsWith("stats: cannot list: the link " + dir.resolve("stats/more/loop")
+                + " leads back to a folder above it"), err.toString());
+    }
+
+    @Test
+    void summarizeRefusesAStatsArgumentThatMatchesNothing() throws IOException {
+        // with several --stats arguments, a mistyped one would drop its model from the summaries without a word
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 120, 8, Fixtures.blobs(120, 8, 3, 10));
+        Path samples = Fixtures.writeSamples(dir, 120, 3, null, -1);
+        assertEquals(0, execute("--layer", layer.toString(), "--samples", samples.toString(), "--model", "m", "--shots", "0",
+                "--layer-index", "1", "--out", dir.resolve("stats/l1.json").toString()), err.toString());
+        Files.createDirectories(dir.resolve("empty"));
+        for (String other : List.of(dir + "/statz/*.json", dir + "/stats/*.jsn", dir.resolve("empty").toString())) {
+            err.getBuffer().setLength(0);
+            Path out = dir.resolve("summary");
+            assertEquals(1, execute("summarize", "--stats", dir + "/stats/*.json", other, "--out", out.toString()));
+            assertEquals("landscape-analyze: " + other + ": no stats files found", err.toString().strip());
+            assertFalse(Files.exists(out));
+        }
+    }
+
     /** The manifest of a 3-layer tiny-llama3 run of 120 2-shot prompts (points to be added). */
     private static ManifestBuilder tinyLlama3() {
         return ManifestBuilder.manifest().model("tiny-llama3").layers(3).shots(2).promptTemplate(null)
@@ -193,6 +287,40 @@ class AnalyzeMainTest {
         assertEquals("model.layers.2.input_layernorm", s.run().module());
         assertEquals(1, execute("--run", rep.toString(), "--layer-index", "9", "--out", out.toString()));
         assertTrue(err.toString().contains("no extraction point with index 9"), err.toString());
+    }
+
+    @Test
+    void runDirectoryLayerFileThatIsNotTheOneTheManifestDescribesIsRefused() throws IOException {
+        Path rep = dir.resolve("rep");
+        Files.createDirectories(rep);
+        double[] x = Fixtures.blobs(120, 8, 3, 12);
+        Path layer = Fixtures.writeLayer(rep, "l3.npy", 120, 8, x);
+        Fixtures.writeSamples(rep, 120, 3, null, -1);
+        String sha = RepresentationDir.sha256(layer);
+        Manifest m = tinyLlama3().points(
+                List.of(new Manifest.Point(3, "model.layers.2.input_layernorm", "l3.npy", 120, 8, "f32", sha))).build();
+        Json.write(rep.resolve("manifest.json"), m);
+        Path out = dir.resolve("stats.json");
+        assertEquals(0, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()), err.toString());
+        Files.delete(out);
+
+        // the same shape and dtype, rows in another order (a file copied in from another run): labels would mis-join
+        double[] swapped = x.clone();
+        System.arraycopy(x, 0, swapped, 8, 8);
+        System.arraycopy(x, 8, swapped, 0, 8);
+        Fixtures.writeLayer(rep, "l3.npy", 120, 8, swapped);
+        assertEquals(1, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()));
+        assertTrue(err.toString().contains(layer + ": sha256 ") && err.toString().contains("manifest"), err.toString());
+        assertFalse(Files.exists(out));
+
+        // another dtype and width than the manifest says
+        Npy.write(layer, Tensor.ofDoubles(DType.F64, new long[] {120, 4}, Arrays.copyOf(x, 480)));
+        err.getBuffer().setLength(0);
+        assertEquals(1, execute("--run", rep.toString(), "--layer-index", "3", "--out", out.toString()));
+        assertTrue(err.toString().contains(layer + ": ") && err.toString().contains("[120, 4] f64")
+                && err.toString().contains("[120, 8] f32"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertFalse(Files.exists(out));
     }
 
     @Test

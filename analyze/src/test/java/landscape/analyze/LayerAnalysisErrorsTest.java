@@ -9,7 +9,9 @@ import ai.djl.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import landscape.core.LandscapeException;
 import landscape.core.format.DType;
 import landscape.core.format.Npy;
@@ -97,6 +99,22 @@ class LayerAnalysisErrorsTest {
         LandscapeException e = assertThrows(LandscapeException.class,
                 () -> run(layer, samples, new MaskSpec.All(), AnalysisParams.defaults()));
         assertOneLine(e, samples.toString(), "99 sample rows", "100 rows");
+    }
+
+    @Test
+    void samplesSortedAwayFromTheirRowsAreRefusedNotMisjoined() throws IOException {
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 100, 8, Fixtures.blobs(100, 8, 2, 3));
+        Path samples = Fixtures.writeSamples(dir, 100, 2, null, -1);
+        List<String> lines = new ArrayList<>(Files.readAllLines(samples));
+        String moved = lines.remove(3); // row 2 moved to the end, as a sort by subject would
+        lines.add(moved);
+        Files.write(samples, lines);
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> run(layer, samples, new MaskSpec.All(), AnalysisParams.defaults()));
+        assertOneLine(e, samples.toString(), "line 4", "row is 3, expected 2");
+        Files.writeString(samples, "row,subject,answer\n0,a,A\nx,a,B\n");
+        e = assertThrows(LandscapeException.class, () -> run(layer, samples, new MaskSpec.All(), AnalysisParams.defaults()));
+        assertOneLine(e, samples.toString(), "line 3", "'x'");
     }
 
     @Test

@@ -50,8 +50,8 @@ public final class ExtractMain implements Runnable {
         @Option(names = "--model-id", description = "Name in the manifest (default: folder or repo name).") String modelId;
         @Option(names = "--adapter", description = "PEFT LoRA adapter directory, merged at load.") Path adapter;
         @Option(names = "--dataset", description = "MMLU: Hendrycks CSVs or cais/mmlu parquet.") Path dataset;
-        @Option(names = "--split", defaultValue = "test") String split;
-        @Option(names = "--shots", defaultValue = "0", description = "Few-shot examples from dev, 0..5.") int shots;
+        @Option(names = "--split", description = "Split of --dataset (default test).") String split;
+        @Option(names = "--shots", description = "Few-shot examples from dev, 0..5 (default 0).") Integer shots;
         @Option(names = "--prompts", description = "JSONL file of {\"prompt\":..., \"subject\"?, \"answer\"?}.") Path prompts;
         @Option(names = "--limit", description = "Only the first N rows.") Integer limit;
         @Option(names = "--mask", description = ".npy of row indices to extract.") Path mask;
@@ -60,7 +60,7 @@ public final class ExtractMain implements Runnable {
         @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.") String device;
         @Option(names = "--dtype", defaultValue = "auto", description = "auto (f32 on cpu, f16 on gpu), f32, f16.") String dtype;
         @Option(names = "--shuffle-shots", description = "Seeded per-question order of the shots.") boolean shuffleShots;
-        @Option(names = "--seed", defaultValue = "0") long seed;
+        @Option(names = "--seed", description = "Seed of --shuffle-shots (default 0).") Long seed;
         @Option(names = "--out", required = true, description = "Output directory.") Path out;
         @Option(names = "--no-progress", description = "No progress on stderr.") boolean noProgress;
         @Option(names = "--allow-long-prompts", description = "Extract prompts longer than the model's"
@@ -69,12 +69,20 @@ public final class ExtractMain implements Runnable {
 
         @Override
         public Integer call() {
+            // an option that would change nothing is refused rather than dropped
+            if (seed != null && !shuffleShots) {
+                throw new UsageError("--seed has no effect without --shuffle-shots");
+            }
+            if (prompts != null && (shots != null || split != null || shuffleShots)) {
+                throw new UsageError((shots != null ? "--shots" : split != null ? "--split" : "--shuffle-shots")
+                        + " is for --dataset (MMLU); --prompts takes each line's prompt as it is");
+            }
             ExtractOptions.Builder o = ExtractOptions.builder(model, out).modelId(modelId).adapter(adapter)
                     .prompts(prompts).limit(limit).mask(mask).layers(layers).batchTokens(batchTokens).device(device)
-                    .dtype(dtype).shuffleShots(shuffleShots, seed).progress(!noProgress).allowLongPrompts(allowLongPrompts)
-                    .placement(placement.options());
+                    .dtype(dtype).shuffleShots(shuffleShots, seed == null ? 0 : seed).progress(!noProgress)
+                    .allowLongPrompts(allowLongPrompts).placement(placement.options());
             if (dataset != null) {
-                o.dataset(dataset, split, shots);
+                o.dataset(dataset, split == null ? "test" : split, shots == null ? 0 : shots);
             }
             Extractor.Result r = Extractor.run(o.build());
             Extractor.Stats s = r.stats();

@@ -2,6 +2,9 @@ package landscape.extract;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +22,7 @@ import landscape.core.LandscapeException;
 public final class TextTokenizer implements AutoCloseable {
     /** Tokenizer classes whose special tokens Hugging Face takes from tokenizer_config.json, not tokenizer.json. */
     static final Set<String> LLAMA_CLASSES = Set.of("LlamaTokenizer", "LlamaTokenizerFast", "CodeLlamaTokenizer",
-            "CodeLlamaTokenizerFast");
+            "CodeLlamaTokenizerFast", "GemmaTokenizer", "GemmaTokenizerFast");
 
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
@@ -37,6 +40,7 @@ public final class TextTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw LandscapeException.of(modelDir, "no tokenizer.json");
         }
+        checkJson(file);
         TextTokenizer tt;
         try {
             HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file, Map.of(
@@ -55,10 +59,30 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
-     * Hugging Face's LlamaTokenizerFast (Llama-2, Mistral) rebuilds its post-processor from tokenizer_config.json:
-     * BOS if {@code add_bos_token} (default true), EOS if {@code add_eos_token} (default false), whatever
-     * tokenizer.json says. Do the same, so prompts get exactly the special tokens transformers would give them.
-     * Other tokenizer classes (Llama-3's PreTrainedTokenizerFast) use tokenizer.json's post-processor as is.
+     * Reads {@code file} through once as JSON (streaming, no tree): the Rust tokenizer panics, aborting the JVM, on
+     * some truncated files (a partial download cut inside the decoder), so malformed JSON is refused here first.
+     */
+    private static void checkJson(Path file) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(file.toFile())) {
+            while (p.nextToken() != null) {
+                p.skipChildren();
+            }
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw LandscapeException.of(file, "not valid JSON (a truncated or corrupt download?): "
+                    + Json.oneLine(e.getOriginalMessage())
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+        } catch (IOException e) {
+            throw LandscapeException.io(file, "cannot read", e);
+        }
+    }
+
+    /**
+     * Hugging Face's LlamaTokenizerFast (Llama-2, Mistral, Phi-3) and GemmaTokenizerFast (Gemma-2, Gemma-3) rebuild
+     * their post-processor from tokenizer_config.json: BOS if {@code add_bos_token} (default true), EOS if
+     * {@code add_eos_token} (default false), whatever tokenizer.json says. Do the same, so prompts get exactly the
+     * special tokens transformers would give them. Other tokenizer classes (Llama-3's PreTrainedTokenizerFast) use
+     * tokenizer.json's post-processor as is.
      */
     private void applyTokenizerConfig(Path config) {
         if (!Files.isRegularFile(config)) {
@@ -70,16 +94,36 @@ public final class TextTokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw LandscapeException.of(config, "cannot read JSON: " + Json.oneLine(e.getMessage()));
         }
-        if (c == null || !LLAMA_CLASSES.contains(c.path("tokenizer_class").asText(""))) {
+        String cls = c == null ? "" : c.path("tokenizer_class").asText("");
+        if (!LLAMA_CLASSES.contains(cls)) {
             return;
         }
-        prefix = c.path("add_bos_token").asBoolean(true) ? new long[] {specialId(config, c, "bos_token")} : new long[0];
-        suffix = c.path("add_eos_token").asBoolean(false) ? new long[] {specialId(config, c, "eos_token")} : new long[0];
+        // transformers reads a legacy special_tokens_map.json (no added_tokens_decoder in the config), which then wins
+        Path mapFile = config.resolveSibling("special_tokens_map.json");
+        JsonNode map = null;
+        if (!c.has("added_tokens_decoder") && Files.isRegularFile(mapFile)) {
+            try {
+                map = Json.MAPPER.readTree(mapFile.toFile());
+            } catch (IOException e) {
+                throw LandscapeException.of(mapFile, "cannot read JSON: " + Json.oneLine(e.getMessage()));
+            }
+        }
+        boolean gemma = cls.startsWith("Gemma");
+        prefix = c.path("add_bos_token").asBoolean(true)
+                ? new long[] {specialId(config, c, map, "bos_token", gemma ? "<bos>" : "<s>")} : new long[0];
+        suffix = c.path("add_eos_token").asBoolean(false)
+                ? new long[] {specialId(config, c, map, "eos_token", gemma ? "<eos>" : "</s>")} : new long[0];
     }
 
-    private long specialId(Path config, JsonNode c, String key) {
-        JsonNode n = c.get(key);
-        String text = n == null || n.isNull() ? null : n.isObject() ? n.path("content").asText(null) : n.asText();
+    /**
+     * The id of special token {@code key}: from special_tokens_map.json ({@code map}, when read), else
+     * tokenizer_config.json, else (the key absent from both) the tokenizer class's default, as transformers does.
+     */
+    private long specialId(Path config, JsonNode c, JsonNode map, String key, String classDefault) {
+        String text = map == null ? null : tokenText(map.get(key));
+        if (text == null || text.isEmpty()) {
+            text = c.has(key) ? tokenText(c.get(key)) : classDefault;
+        }
         if (text == null || text.isEmpty()) {
             throw LandscapeException.of(config, "add_" + key + " is set but " + key + " is not given");
         }
@@ -88,6 +132,11 @@ public final class TextTokenizer implements AutoCloseable {
             throw LandscapeException.of(config, key + " '" + text + "' is not a single token of " + file.getFileName());
         }
         return ids[0];
+    }
+
+    /** A special token as tokenizer_config.json writes it: a string, or an AddedToken object with "content". */
+    private static String tokenText(JsonNode n) {
+        return n == null || n.isNull() ? null : n.isObject() ? n.path("content").asText(null) : n.asText();
     }
 
     private long[] wrap(long[] ids) {

@@ -162,6 +162,25 @@ class BadInputTest {
         assertTrue(c.getMessage().startsWith(ds.resolve("test/anatomy_test.csv") + ": not valid UTF-8"), c.getMessage());
     }
 
+    /**
+     * A subject or answer that is not a string (a list, an object, a number) was read as "" or its digits: the row
+     * silently lost its label (or got a made-up one) for the accuracy and the analysis. It is an error naming the line.
+     */
+    @Test
+    void jsonlSubjectOrAnswerThatIsNotAStringIsAnError() throws Exception {
+        String[] lines = {"{\"prompt\": \"a\", \"subject\": [\"x\"]}", "{\"prompt\": \"a\", \"subject\": 5}",
+            "{\"prompt\": \"a\", \"answer\": [\"A\"]}"};
+        String[] keys = {"subject", "subject", "answer"};
+        for (int i = 0; i < lines.length; i++) {
+            Path p = Files.writeString(tmp.resolve("p" + i + ".jsonl"), "{\"prompt\": \"ok\"}\n" + lines[i] + "\n");
+            LandscapeException e = assertThrows(LandscapeException.class,
+                    () -> landscape.extract.data.JsonlPrompts.read(p));
+            assertTrue(e.getMessage().startsWith(p + ": line 2: \"" + keys[i] + "\" must be a string"), e.getMessage());
+        }
+        Path ok = Files.writeString(tmp.resolve("ok.jsonl"), "{\"prompt\": \"a\", \"subject\": null, \"answer\": null}\n");
+        assertEquals("", landscape.extract.data.JsonlPrompts.read(ok).get(0).subject());
+    }
+
     @Test
     void jsonlWithAByteOrderMarkIsRead() throws Exception {
         Path p = Files.writeString(tmp.resolve("p.jsonl"), "\uFEFF{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}");

@@ -147,6 +147,19 @@ class ConfigTest {
         }
     }
 
+    /**
+     * transformers' AutoModelForCausalLM builds the class of {@code model_type}, not of {@code architectures}: a
+     * config whose two name different supported families (here a Qwen2 checkpoint labelled Llama, whose q/k/v biases
+     * a Llama forward pass would drop) is refused rather than run as either.
+     */
+    @Test
+    void anArchitectureThatDisagreesWithModelTypeIsRefused() {
+        String m = refusal("LlamaForCausalLM", "model_type", "qwen2");
+        assertTrue(m.contains("architectures names LlamaForCausalLM but model_type 'qwen2' names Qwen2ForCausalLM"), m);
+        assertDoesNotThrow(() -> family("LlamaForCausalLM", "model_type", "llama"));
+        assertDoesNotThrow(() -> family("Gemma3ForCausalLM", "model_type", "gemma3_text"));
+    }
+
     @Test
     void aConfigWhoseTwoFormsDisagreeIsRefused() {
         String m = refusal("LlamaForCausalLM", "rope_theta", 500000.0,

@@ -47,4 +47,26 @@ class ExtractMainTest {
                 lines.get(1));
         assertTrue(lines.get(2).endsWith("(see landscape-extract --help)"), lines.get(2));
     }
+    /**
+     * Options that would do nothing are usage errors, not silently dropped: --seed without --shuffle-shots (the
+     * shots stay in dev order), and the MMLU options --shots, --split, --shuffle-shots with --prompts.
+     */
+    @Test
+    void optionsThatWouldHaveNoEffectAreUsageErrors() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = ExtractMain.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(2, cl.execute("run", "--model", "m", "--out", "o", "--dataset", "d", "--seed", "3"));
+        assertEquals(2, cl.execute("run", "--model", "m", "--out", "o", "--prompts", "p.jsonl", "--shots", "5"));
+        assertEquals(2, cl.execute("run", "--model", "m", "--out", "o", "--prompts", "p.jsonl", "--split", "val"));
+        assertEquals(2, cl.execute("run", "--model", "m", "--out", "o", "--prompts", "p.jsonl", "--shuffle-shots"));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(4, lines.size(), err.toString());
+        assertEquals("landscape-extract: --seed has no effect without --shuffle-shots (see landscape-extract run"
+                + " --help)", lines.get(0));
+        for (int i = 1; i < 4; i++) {
+            assertTrue(lines.get(i).matches("landscape-extract: --(shots|split|shuffle-shots) (is|are) for --dataset"
+                    + ".*"), lines.get(i));
+        }
+    }
 }

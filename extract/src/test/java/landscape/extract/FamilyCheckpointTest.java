@@ -103,4 +103,31 @@ class FamilyCheckpointTest {
         assertTrue(m.contains(tensor + " has shape " + Arrays.toString(wrong) + ", config needs "
                 + Arrays.toString(shape)), m);
     }
+    /**
+     * A tensor the config gives no use to (here an o_proj bias that attention_bias = false, or Qwen2's class, leaves
+     * out) means config.json and the weights disagree; running without it would give other numbers than the
+     * checkpoint was trained with, so it is refused by name.
+     */
+    @ParameterizedTest
+    @MethodSource("models")
+    void aTensorTheConfigDoesNotUseIsRefused(Path golden) throws Exception {
+        String tensor = "model.layers.1.self_attn.o_proj.bias";
+        Map<String, Tensor> add = Map.of(tensor, Tensor.ofDoubles(DType.F32, new long[] {64}, new double[64]));
+        Path model = ModelDirs.withWeights(golden, tmp.resolve(golden.getFileName()), add);
+        String m = refused(model).getMessage();
+        assertTrue(m.startsWith(model.resolve("model.safetensors") + ": does not match config.json"), m);
+        assertTrue(m.contains("1 tensor(s) that config.json gives no use: " + tensor), m);
+    }
+
+    /** Rotary tables saved by transformers before 4.31 are buffers it recomputes; they are skipped, as it does. */
+    @ParameterizedTest
+    @MethodSource("models")
+    void savedRotaryTablesAreNotRefused(Path golden) throws Exception {
+        Map<String, Tensor> add = Map.of("model.layers.0.self_attn.rotary_emb.inv_freq",
+                Tensor.ofDoubles(DType.F32, new long[] {8}, new double[8]));
+        Path model = ModelDirs.withWeights(golden, tmp.resolve(golden.getFileName()), add);
+        try (landscape.core.format.Checkpoint c = landscape.core.format.Checkpoint.open(model)) {
+            landscape.extract.model.WeightLoader.validate(c, landscape.extract.model.ModelConfig.read(model));
+        }
+    }
 }

@@ -24,6 +24,8 @@ import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
 import landscape.core.run.Sample;
 import landscape.core.testing.Tolerance;
+import landscape.extract.model.LoraAdapter;
+import landscape.extract.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -169,7 +171,8 @@ class ModelTest {
     void mistralWithAWideSlidingWindowEqualsLlamaAndANarrowOneDiffers() throws Exception {
         Path m = tiny("m", spec(DType.F32, false));
         Extractor.Result llama = Extractor.run(sampleRun(m, 0, "llama").limit(3).layers("0-2").build());
-        String cfg = Files.readString(m.resolve("config.json")).replace("LlamaForCausalLM", "MistralForCausalLM");
+        String cfg = Files.readString(m.resolve("config.json")).replace("LlamaForCausalLM", "MistralForCausalLM")
+                .replaceAll("\"model_type\"\\s*:\\s*\"llama\"", "\"model_type\": \"mistral\"");
         Files.writeString(m.resolve("config.json"), cfg.replace("{", "{\"sliding_window\": 4096,"));
         Extractor.Result wide = Extractor.run(sampleRun(m, 0, "wide").limit(3).layers("0-2").build());
         assertEquals("MistralForCausalLM", wide.manifest().model().architecture());
@@ -221,6 +224,18 @@ class ModelTest {
         double d = maxDiff(viaAdapter.dir(), viaMerged.dir());
         assertTrue(d <= 1e-4, "adapter vs merged checkpoint: " + d);
         assertTrue(maxDiff(viaAdapter.dir(), base.dir()) > 1e-2, "the adapter must change something");
+    }
+
+    /** An adapter_config.json without lora_alpha takes PEFT's LoraConfig default, 8 (not r: scale 1). */
+    @Test
+    void anAdapterWithoutLoraAlphaTakesPeftsDefaultOfEight() throws Exception {
+        Path m = tiny("m", spec(DType.F32, false));
+        Path adapter = writeAdapter(tmp.resolve("noalpha"), 2, 4.0, false);
+        String cfg = Files.readString(adapter.resolve("adapter_config.json")).replace("\"lora_alpha\": 4.0, ", "");
+        Files.writeString(adapter.resolve("adapter_config.json"), cfg);
+        LoraAdapter a = LoraAdapter.read(adapter, ModelConfig.read(m));
+        assertEquals(8.0, a.alpha());
+        assertEquals(4.0, a.scale());
     }
 
     @Test

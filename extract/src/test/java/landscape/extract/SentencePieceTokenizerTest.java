@@ -126,6 +126,64 @@ class SentencePieceTokenizerTest {
         }
     }
 
+    /**
+     * transformers' GemmaTokenizerFast (Gemma-2, Gemma-3: tokenizer_class GemmaTokenizer) rebuilds its post-processor
+     * from add_bos_token (default true) and add_eos_token (default false) exactly as LlamaTokenizerFast does, so a
+     * fine-tune saved with add_eos_token true gets its EOS, and one with add_bos_token false none.
+     */
+    @Test
+    void gemmaTokenizerFollowsAddBosAndAddEosLikeLlama() throws Exception {
+        Map<String, Object> eos = Map.of("tokenizer_class", "GemmaTokenizer", "bos_token", "<s>", "eos_token", "</s>",
+                "add_bos_token", true, "add_eos_token", true);
+        try (TextTokenizer t = TextTokenizer.open(model("a", true, true, eos))) {
+            assertArrayEquals(new long[] {BOS, 8, EOS}, t.encode("A"));
+            assertArrayEquals(new long[] {BOS, 8, EOS}, t.encodeAll(List.of("A"))[0]);
+        }
+        Map<String, Object> noBos = Map.of("tokenizer_class", "GemmaTokenizerFast", "bos_token", "<s>",
+                "add_bos_token", false);
+        try (TextTokenizer t = TextTokenizer.open(model("b", true, true, noBos))) {
+            assertArrayEquals(new long[] {8}, t.encode("A"));
+        }
+    }
+
+    /**
+     * A tokenizer.json cut short (a partial download) inside its decoder made the Rust tokenizer panic, which aborts
+     * the JVM (exit 134, a Rust backtrace): it is refused in one line naming the file before the tokenizer sees it.
+     */
+    @Test
+    void aTruncatedTokenizerJsonIsRefusedInOneLine() throws Exception {
+        Path m = model("m", true, true, null);
+        String json = Files.readString(m.resolve("tokenizer.json"));
+        int cut = json.indexOf("\"decoder\"") + 40;
+        Files.writeString(m.resolve("tokenizer.json"), json.substring(0, cut));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> TextTokenizer.open(m));
+        assertTrue(e.getMessage().startsWith(m.resolve("tokenizer.json") + ": not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().lines().count() == 1, e.getMessage());
+    }
+
+    /**
+     * Where tokenizer_config.json does not name the BOS token, transformers takes it from a legacy
+     * special_tokens_map.json (read only when tokenizer_config.json has no added_tokens_decoder, and then it wins),
+     * else from the class's default ("<s>" for LlamaTokenizerFast): such a checkpoint gets its BOS, not an error.
+     */
+    @Test
+    void llamaTokenizerFindsItsBosInSpecialTokensMapOrTheClassDefault() throws Exception {
+        try (TextTokenizer t = TextTokenizer.open(model("a", false, true, Map.of("tokenizer_class", "LlamaTokenizer")))) {
+            assertArrayEquals(new long[] {BOS, 8}, t.encode("A"));
+        }
+        Path legacy = model("b", false, true, Map.of("tokenizer_class", "LlamaTokenizer", "bos_token", ""));
+        Files.writeString(legacy.resolve("special_tokens_map.json"), "{\"bos_token\": {\"content\": \"<s>\"}}");
+        try (TextTokenizer t = TextTokenizer.open(legacy)) {
+            assertArrayEquals(new long[] {BOS, 8}, t.encode("A"));
+        }
+        Path modern = model("c", false, true, Map.of("tokenizer_class", "LlamaTokenizer", "bos_token", "</s>",
+                "added_tokens_decoder", Map.of()));
+        Files.writeString(modern.resolve("special_tokens_map.json"), "{\"bos_token\": \"<s>\"}");
+        try (TextTokenizer t = TextTokenizer.open(modern)) {
+            assertArrayEquals(new long[] {EOS, 8}, t.encode("A"));
+        }
+    }
+
     @Test
     void otherTokenizerClassesKeepTokenizerJsonsPostProcessor() throws Exception {
         Map<String, Object> cfg = Map.of("tokenizer_class", "PreTrainedTokenizerFast", "bos_token", "<s>",

@@ -13,7 +13,8 @@ import landscape.core.run.AtomicOutput;
  * The plot stage: reads the summaries, checks them, and writes the figure set (aris, ids, clusters, overlap as
  * PNG and/or SVG), accuracy.csv and report.html. Everything is first written into a staging folder next to
  * {@code out} (core's AtomicOutput); only when all files exist are they moved into {@code out}, so a failure never
- * leaves half a figure set, and only files that an earlier landscape-plot wrote are replaced ({@link PlotFiles}).
+ * leaves half a figure set, and only files that an earlier landscape-plot wrote are replaced ({@link PlotFiles});
+ * figures of an earlier set in a format not asked for this time are removed, so none looks current that is not.
  * Bad input is refused before anything is created.
  */
 public final class FigureSet {
@@ -34,6 +35,7 @@ public final class FigureSet {
         try (AtomicOutput stage = AtomicOutput.files(out, PlotFiles.RULE)) {
             write(runs, stage.dir(), options);
             List<Path> files = stage.commit();
+            PlotFiles.removeSuperseded(out, PlotFiles.figureSetNames(List.of("png", "svg")), files);
             return new Result(out.toAbsolutePath().normalize(), files, runs);
         }
     }

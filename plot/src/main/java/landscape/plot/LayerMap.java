@@ -101,6 +101,7 @@ public final class LayerMap {
             PlotFiles.write(dir, base + ".csv", csv(in, y).getBytes(StandardCharsets.UTF_8));
             files = stage.commit();
         }
+        PlotFiles.removeSuperseded(out, List.of(base + ".png", base + ".svg"), files);
         return new Result(files, y, in);
     }
 

@@ -13,7 +13,7 @@ final class MapCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "Representation directory (manifest.json).")
     Path run;
 
-    @Option(names = "--layer", required = true, paramLabel = "I", description = "Extraction point index (0-based; drawn as layer I+1).")
+    @Option(names = "--layer", required = true, paramLabel = "I", description = "Extraction point index (drawn as layer I).")
     int layer;
 
     @Option(names = "--stats", paramLabel = "FILE",

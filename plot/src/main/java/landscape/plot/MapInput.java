@@ -6,9 +6,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import landscape.core.LandscapeException;
 import landscape.core.Matrix;
+import landscape.core.format.LayerFiles;
 import landscape.core.run.LayerStats;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
@@ -29,7 +31,7 @@ public record MapInput(String title, int[] rows, double[][] points, List<String>
     public static MapInput fromRun(Path runDir, int layer, Path statsJson) {
         RepresentationDir dir = RepresentationDir.open(runDir);
         Manifest m = dir.manifest();
-        Matrix x = dir.readMatrix(layer);
+        Matrix x = LayerFiles.readMatrix(dir.checkedPointFile(layer));
         Map<Integer, String> subjectOf = new HashMap<>();
         for (Sample s : dir.samples()) {
             subjectOf.put(s.row(), s.subject());
@@ -47,6 +49,11 @@ public record MapInput(String title, int[] rows, double[][] points, List<String>
             }
             if (stats.run() != null && stats.run().layer() != null && stats.run().layer() != layer) {
                 throw LandscapeException.of(statsJson, "is for layer " + stats.run().layer() + ", not " + layer);
+            }
+            String otherRun = otherRun(stats.run(), m);
+            if (otherRun != null) {
+                throw LandscapeException.of(statsJson, "is not of this run " + runDir + " (" + otherRun + "): its kept_rows "
+                        + "and clusters belong to another run's rows");
             }
             rows = stats.keptRows();
             clusters = stats.assignment();
@@ -73,6 +80,28 @@ public record MapInput(String title, int[] rows, double[][] points, List<String>
         String model = m.model() == null ? runDir.getFileName().toString() : m.model().id();
         String title = model + ", " + m.shots() + "-shot, layer " + FigureSpec.layerX(layer) + " (point " + layer + ")";
         return new MapInput(title, rows, points, subjects, clusters);
+    }
+
+    /** What in the stats' provenance says it is another run's analysis than {@code m}'s, or null. */
+    private static String otherRun(LayerStats.RunRef r, Manifest m) {
+        if (r == null) {
+            return null;
+        }
+        String model = m.model() == null ? null : m.model().id();
+        if (r.model() != null && model != null && !r.model().equals(model)) {
+            return "model " + r.model() + ", the run's is " + model;
+        }
+        if (r.shots() != null && r.shots() != m.shots()) {
+            return r.shots() + "-shot, the run is " + m.shots() + "-shot";
+        }
+        if (!Objects.equals(r.adapter(), m.adapter()) && r.model() != null) {
+            return "adapter " + r.adapter() + ", the run's is " + m.adapter();
+        }
+        Object extracted = r.extraction() == null ? null : r.extraction().get("extracted");
+        if (extracted != null && m.created() != null && !extracted.equals(m.created())) {
+            return "extracted " + extracted + ", the run " + m.created();
+        }
+        return null;
     }
 
     static double[] row(Matrix x, int r) {

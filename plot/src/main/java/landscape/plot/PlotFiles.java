@@ -5,11 +5,14 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
@@ -56,6 +59,29 @@ final class PlotFiles {
             return name;
         } catch (IOException e) {
             throw LandscapeException.of(dir.resolve(name), "cannot write: " + Json.oneLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * Removes the files among {@code names} in {@code out} that this run did not write ({@code written}) and that an
+     * earlier landscape-plot did: a figure of the set in a format not asked for this time, which would look as
+     * current as the ones just written. Anything else, a user's file of such a name included, is left alone.
+     */
+    static void removeSuperseded(Path out, Collection<String> names, Collection<Path> written) {
+        Set<String> now = new HashSet<>();
+        for (Path p : written) {
+            now.add(p.getFileName().toString());
+        }
+        for (String name : names) {
+            Path file = out.resolve(name);
+            if (!now.contains(name) && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && writtenByUs(file)) {
+                try {
+                    Files.delete(file);
+                } catch (IOException e) {
+                    throw LandscapeException.of(file, "an earlier landscape-plot wrote it and it could not be removed: "
+                            + LandscapeException.reason(e));
+                }
+            }
         }
     }
 

@@ -37,8 +37,10 @@ public final class ShotStyle {
     /** A marker of the given size (points), centred on the origin. */
     public static Shape marker(int shots, double size) {
         double h = size / 2;
-        int kind = shots >= 0 && shots < SLOT.length ? SLOT[shots] : 6 + Math.floorMod(shots, 2);
-        switch (kind % 6) {
+        // beyond 5 shots the colour alternates black/yellow and the marker changes every two shot counts, so 6..17
+        // each look different (one marker for black and yellow alike made 6, 8, 10, ... identical)
+        int kind = shots >= 0 && shots < SLOT.length ? SLOT[shots] : Math.floorMod((shots - SLOT.length) / 2, 6);
+        switch (kind) {
             case 0:
                 return new Ellipse2D.Double(-h, -h, size, size);
             case 1:

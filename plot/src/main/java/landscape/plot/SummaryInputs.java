@@ -187,6 +187,16 @@ public final class SummaryInputs {
                 throw LandscapeException.of(file, "stats from different models with the same name " + s.model()
                         + " (" + why + " in " + otherFile + ")");
             }
+            // one panel compares the shot counts: their runs must have been analysed alike
+            Map<String, Object> p = s.params() == null ? Map.of() : s.params();
+            Map<String, Object> q = other.params() == null ? Map.of() : other.params();
+            for (String key : StatsFiles.SHARED_PARAMS) {
+                if (!Objects.equals(p.get(key), q.get(key))) {
+                    throw LandscapeException.of(file, "model " + s.model() + " " + s.shots() + "-shot: analysis parameter "
+                            + key + " " + p.get(key) + " vs " + q.get(key) + " in " + otherFile + " (" + other.shots()
+                            + "-shot); runs drawn in one panel must be analysed alike");
+                }
+            }
         }
 
         private static String baseName(String path) {

@@ -133,6 +133,30 @@ class BadInputTest {
     }
 
     @Test
+    void runsOfOneModelAnalysedWithDifferentParametersAreRefused() throws IOException {
+        // 0-shot on the 200-per-subject mask and 5-shot on every row (or another k, maxk, Z) in one panel would
+        // compare curves of different point sets and settings as if they differed only in the shots
+        for (String key : List.of("mask", "k", "maxk", "range_max", "z", "class_fraction")) {
+            Path a = tmp.resolve("run-a-" + key);
+            Path b = tmp.resolve("run-b-" + key);
+            Summary zero = Summaries.paperLike("llama", 0, 8);
+            Map<String, Object> p = new LinkedHashMap<>(zero.params());
+            p.put("mask", "/data/test_mask_200.npy");
+            p.put("z", 1.6);
+            Summaries.write(a, withParams(zero, p));
+            Map<String, Object> q = new LinkedHashMap<>(p);
+            q.put(key, key.equals("mask") ? null : 7);
+            Summaries.write(b, withParams(Summaries.paperLike("llama", 5, 8), q));
+            refused(List.of(a, b), "llama", "analysis parameter " + key);
+        }
+    }
+
+    private static Summary withParams(Summary s, Map<String, Object> params) {
+        return new Summary(s.model(), s.adapter(), s.dataset(), s.split(), s.shots(), s.accuracy(), params, s.provenance(),
+                s.layers());
+    }
+
+    @Test
     void theSameModelAndShotsTwiceAreRefused() throws IOException {
         Path a = tmp.resolve("run-a");
         Path b = tmp.resolve("run-b");

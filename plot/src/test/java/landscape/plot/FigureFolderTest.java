@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import landscape.core.Json;
@@ -67,6 +68,31 @@ class FigureFolderTest {
         assertEquals("mine", Files.readString(out.resolve("notes.txt")));
         assertTrue(Files.readString(out.resolve("accuracy.csv")).contains("\nm,"));
         assertEquals(List.of("figures", "first", "stats"), names(tmp));
+    }
+
+    @Test
+    void figuresOfAnEarlierRunInAFormatNotAskedForNowAreRemovedSoNoOlderFigureLooksCurrent() throws IOException {
+        Path out = tmp.resolve("figures");
+        Path first = Summaries.write(tmp.resolve("first"), Summaries.paperLike("first", 0, 4));
+        FigureSet.render(List.of(first), out, PlotOptions.defaults());
+        assertTrue(Files.exists(out.resolve("aris.svg")));
+        Files.writeString(out.resolve("notes.svg"), "mine");
+        PlotOptions d = PlotOptions.defaults();
+        FigureSet.render(List.of(stats()), out, new PlotOptions(Set.of("png"), d.dpi(), d.title(), d.widthIn(),
+                d.rowHeightIn()));
+        assertEquals(List.of("accuracy.csv", "aris.png", "clusters.png", "ids.png", "notes.svg", "overlap.png",
+                "report.html"), names(out), "the first run's SVGs are gone; the user's file stays");
+    }
+
+    @Test
+    void aUsersFileNamedLikeAFigureOfAnotherFormatIsLeftAlone() throws IOException {
+        Path out = Files.createDirectories(tmp.resolve("figures"));
+        Files.writeString(out.resolve("aris.svg"), "<svg>my own</svg>");
+        PlotOptions d = PlotOptions.defaults();
+        FigureSet.render(List.of(stats()), out, new PlotOptions(Set.of("png"), d.dpi(), d.title(), d.widthIn(),
+                d.rowHeightIn()));
+        assertEquals("<svg>my own</svg>", Files.readString(out.resolve("aris.svg")));
+        assertTrue(Files.exists(out.resolve("aris.png")));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
+import java.awt.geom.PathIterator;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -14,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -134,6 +137,21 @@ class FigureSetTest {
         assertTrue(pixelsOf(image, px, ShotStyle.color(5)) > 50, "5-shot has its colour when alone");
         assertEquals(0, pixelsOf(image, px, ShotStyle.color(0)), "and not the colour of the first series");
         assertEquals(4, IntStream.of(SHOTS).mapToObj(ShotStyle::color).distinct().count());
+    }
+
+    @Test
+    void shotCountsUpToSeventeenNeverShareColourAndMarker() {
+        // a sweep of 0, 5, 10, 20 shots must not draw two series alike (10 and 20 were both black circles)
+        Set<String> styles = new HashSet<>();
+        for (int k = 0; k <= 17; k++) {
+            StringBuilder style = new StringBuilder(Integer.toHexString(ShotStyle.color(k).getRGB()));
+            double[] c = new double[6];
+            for (PathIterator it = ShotStyle.marker(k, 10).getPathIterator(null); !it.isDone(); it.next()) {
+                int type = it.currentSegment(c);
+                style.append(String.format(Locale.ROOT, " %d:%.3f,%.3f", type, c[0], c[1]));
+            }
+            assertTrue(styles.add(style.toString()), k + "-shot has the colour and marker of another shot count");
+        }
     }
 
     @Test

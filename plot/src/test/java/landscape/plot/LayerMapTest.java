@@ -2,6 +2,7 @@ package landscape.plot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import javax.imageio.ImageIO;
 import landscape.core.Json;
+import landscape.core.LandscapeException;
 import landscape.core.Matrix;
 import landscape.core.format.Npy;
 import landscape.core.run.LayerStats;
@@ -96,6 +98,25 @@ class LayerMapTest {
     }
 
     @Test
+    void statsOfAnotherRunAreRefusedNotDrawnOverThisOne() throws IOException {
+        // kept_rows and clusters of another model's or shot count's analysis would colour this run's points
+        Path run = runDir();
+        Path stats = statsJson(true);
+        LayerStats s = Json.read(stats, LayerStats.class);
+        assertEquals(s.keptRows().length, MapInput.fromRun(run, 0, stats).rows().length);
+        for (LayerStats.RunRef other : List.of(
+                new LayerStats.RunRef("other-model", null, "golden", "test", 0, 0, null, null, null),
+                new LayerStats.RunRef("golden-small", null, "golden", "test", 5, 0, null, null, null))) {
+            Json.write(stats, new LayerStats(s.nPoints(), s.maxk(), s.ids(), s.idsErr(), s.rs(), s.nClusters(),
+                    s.ariSubjects(), s.ariLetters(), s.coreFraction(), s.overlapSubjects(), s.overlapLetters(), null, null,
+                    other, s.keptRows(), s.assignment(), null, null, null));
+            LandscapeException e = assertThrows(LandscapeException.class, () -> MapInput.fromRun(run, 0, stats));
+            assertTrue(e.getMessage().startsWith(stats + ": ") && e.getMessage().contains("not of this run")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    @Test
     void withoutStatsEveryRowIsMappedAndOnlyBySubject() throws IOException {
         Path out = tmp.resolve("maps");
         LayerMap.Options options = new LayerMap.Options(2000, 20, 250, 3,
@@ -105,6 +126,19 @@ class LayerMapTest {
         String svg = Files.readString(out.resolve("landscape-layer0.svg"));
         assertFalse(svg.contains("ADP cluster"));
         assertFalse(Files.exists(out.resolve("landscape-layer0.png")));
+    }
+
+    @Test
+    void anEarlierMapOfTheLayerInAFormatNotAskedForNowIsRemoved() throws IOException {
+        Path out = tmp.resolve("maps");
+        Path run = runDir();
+        LayerMap.render(MapInput.fromRun(run, 0, null), 0, out, new LayerMap.Options(200, 20, 250, 3,
+                new PlotOptions(Set.of("png", "svg"), 72, null, 8, 3.7)));
+        assertTrue(Files.exists(out.resolve("landscape-layer0.png")));
+        LayerMap.render(MapInput.fromRun(run, 0, null), 0, out, new LayerMap.Options(200, 20, 250, 3,
+                new PlotOptions(Set.of("svg"), 72, null, 8, 3.7)));
+        assertFalse(Files.exists(out.resolve("landscape-layer0.png")), "the older PNG would look as current as the SVG");
+        assertTrue(Files.exists(out.resolve("landscape-layer0.svg")) && Files.exists(out.resolve("landscape-layer0.csv")));
     }
 
     @Test

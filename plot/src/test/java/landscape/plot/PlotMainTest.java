@@ -1,6 +1,7 @@
 package landscape.plot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,6 +16,18 @@ class PlotMainTest {
     void helpOnEveryCommandPrintsItsOptionsAndExitsZero() {
         assertEquals(List.of("landscape-plot", "landscape-plot landscape"),
                 CliChecks.helpWorksOnEveryCommand(PlotMain::commandLine));
+    }
+
+    @Test
+    void mapHelpNamesTheLayerTheFigureDraws() {
+        // point I is drawn at x = layerX(I) on the profiles and named so in the map's title and file name
+        StringWriter out = new StringWriter();
+        CommandLine cl = PlotMain.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        assertEquals(0, cl.execute("landscape", "--help"));
+        String help = out.toString().replaceAll("\\s+", " ");
+        int x = FigureSpec.layerX(5);
+        assertTrue(help.contains("drawn as layer " + (x == 5 ? "I" : "I+" + (x - 5)) + ")"), help);
     }
 
     @Test

@@ -30,16 +30,20 @@ public final class Checkpoint implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Opens {@code dir} (or a single .safetensors file). */
+    /**
+     * Opens {@code dir} (or a single .safetensors file): {@code model.safetensors} if it is there, else the shards of
+     * {@code model.safetensors.index.json}, in the order transformers looks for them.
+     */
     public static Checkpoint open(Path dir) {
         Checkpoint c = new Checkpoint(dir);
         try {
             if (Files.isRegularFile(dir)) {
                 c.add(Safetensors.open(dir));
+            } else if (Files.isRegularFile(dir.resolve(SINGLE))) {
+                // transformers' from_pretrained takes the single file first when both are there
+                c.add(Safetensors.open(dir.resolve(SINGLE)));
             } else if (Files.isRegularFile(dir.resolve(INDEX))) {
                 c.openSharded(dir.resolve(INDEX));
-            } else if (Files.isRegularFile(dir.resolve(SINGLE))) {
-                c.add(Safetensors.open(dir.resolve(SINGLE)));
             } else {
                 throw LandscapeException.of(dir, "no " + SINGLE + " or " + INDEX + " found");
             }

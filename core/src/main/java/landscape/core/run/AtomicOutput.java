@@ -29,11 +29,12 @@ import landscape.core.LandscapeException;
  *
  * <p>Three shapes: {@link #directory} replaces a whole directory (a representation directory); {@link #files} moves
  * a set of files into a folder, leaving the folder's other files alone (summaries, figures); {@link #file} replaces
- * one file (stats.json). A staging folder holds a marker ({@value #MARKER}: process id, start time, boot id) while
- * it is in use. When a new staging folder is made, the staging folders of the same target that killed runs left
- * behind are removed: those whose marker names a process that has ended (or ran on another machine or before a
- * reboot), and those without a marker (left by earlier versions) that hold only files the rule says this output
- * writes. Any other folder, even one named like a staging folder, is left alone.
+ * one file (stats.json). A staging folder holds a marker ({@value #MARKER}: process id, start time, boot id, host
+ * name) while it is in use. When a new staging folder is made, the staging folders of the same target that killed
+ * runs left behind are removed: those whose marker names a process of this machine that has ended (or ran here before
+ * a reboot), and those without a marker (left by earlier versions) that hold only files the rule says this output
+ * writes. A marker of another host (a run on another node into the same shared folder) cannot be checked from here,
+ * so its folder is kept, as is any other folder, even one named like a staging folder.
  */
 public final class AtomicOutput implements AutoCloseable {
     /** The marker file inside a staging folder while a run uses it. */
@@ -61,6 +62,8 @@ public final class AtomicOutput implements AutoCloseable {
     private final Path target;
     private final Rule rule;
     private Path staging;
+    /** The topmost folder above the target that this output created (null when its parent existed). */
+    private final Path createdTop;
     private final Thread cleanup;
     private boolean done;
 
@@ -72,6 +75,11 @@ public final class AtomicOutput implements AutoCloseable {
         if (parent == null) {
             throw LandscapeException.of(target, "cannot write into the file system root");
         }
+        Path top = null;
+        for (Path p = parent; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            top = p;
+        }
+        this.createdTop = top;
         createDirectories(target, parent);
         removeLeftovers(parent, this.target.getFileName().toString(), rule);
         // A run stopped by a signal (Ctrl-C, Slurm or Nextflow's SIGTERM) must not leave its staging folder behind:
@@ -201,6 +209,21 @@ public final class AtomicOutput implements AutoCloseable {
             done = true;
             if (staging != null) {
                 deleteQuietly(staging);
+            }
+            removeCreatedParents();
+        }
+    }
+
+    /** Removes the folders above the target that this output created, as long as they are empty (nothing else's). */
+    private void removeCreatedParents() {
+        if (createdTop == null) {
+            return;
+        }
+        for (Path p = target.getParent(); p != null && p.startsWith(createdTop); p = p.getParent()) {
+            try {
+                Files.delete(p);
+            } catch (IOException notEmptyOrGone) {
+                return;
             }
         }
     }
@@ -376,7 +399,8 @@ public final class AtomicOutput implements AutoCloseable {
         String text = "landscape staging folder: removed by the next run into the same place once this process has ended\n"
                 + "pid=" + self.pid() + "\n"
                 + "start=" + self.info().startInstant().map(Instant::toString).orElse("") + "\n"
-                + "boot=" + bootId() + "\n";
+                + "boot=" + bootId() + "\n"
+                + "host=" + hostName() + "\n";
         try {
             Files.writeString(staging.resolve(MARKER), text, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -388,6 +412,15 @@ public final class AtomicOutput implements AutoCloseable {
     static String bootId() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** This machine's host name (Linux's kernel host name), to tell another node's marker. Empty elsewhere. */
+    static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (IOException | RuntimeException e) {
             return "";
         }
@@ -434,11 +467,18 @@ public final class AtomicOutput implements AutoCloseable {
         }
     }
 
+    /** False only when the marker's process is known to have ended; a process that cannot be checked may run. */
     private static boolean isRunning(Map<String, String> marker) {
+        String host = marker.getOrDefault("host", "");
+        String ownHost = hostName();
+        if (!host.isEmpty() && !ownHost.isEmpty() && !host.equals(ownHost)) {
+            return true; // another node writing into the same shared folder: its process cannot be checked from here
+        }
         String boot = marker.getOrDefault("boot", "");
         String own = bootId();
         if (!boot.isEmpty() && !own.isEmpty() && !boot.equals(own)) {
-            return false; // another machine, or this one before a reboot: it cannot be checked, and it is not ours
+            // this machine before a reboot when the marker names it; without a host line it may be another node
+            return host.isEmpty() || ownHost.isEmpty();
         }
         long pid;
         try {

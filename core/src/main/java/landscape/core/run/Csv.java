@@ -2,6 +2,11 @@ package landscape.core.run;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,13 +97,36 @@ public final class Csv {
         return out;
     }
 
-    /** Reads and parses a UTF-8 file. */
+    /** Reads and parses a UTF-8 file; bytes that are not UTF-8 are an error naming their line. */
     public static List<Record> read(Path file) {
+        byte[] bytes;
         try {
-            return parse(file, Files.readString(file, StandardCharsets.UTF_8));
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw LandscapeException.io(file, "cannot read", e);
         }
+        try {
+            return parse(file, StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString());
+        } catch (CharacterCodingException e) {
+            throw LandscapeException.of(file, "line " + lineOfFirstBadByte(bytes) + " is not UTF-8 text (save the file as UTF-8)");
+        }
+    }
+
+    /** The 1-based line that holds the first byte sequence that is not UTF-8. */
+    private static int lineOfFirstBadByte(byte[] bytes) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+        d.decode(in, out, true); // stops at the first bad sequence
+        int line = 1;
+        for (int i = 0; i < in.position(); i++) {
+            if (bytes[i] == '\n') {
+                line++;
+            }
+        }
+        return line;
     }
 
     /** Quotes a field when it holds a comma, quote or line break; null is written as an empty field. */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -51,6 +52,7 @@ public final class RepresentationDir {
             throw LandscapeException.of(dir, "not a representation directory (no " + MANIFEST + ")");
         }
         Manifest m = Json.read(mf, Manifest.class);
+        requireFields(mf);
         if (!Manifest.FORMAT.equals(m.format())) {
             throw LandscapeException.of(mf, "format is '" + m.format() + "', expected '" + Manifest.FORMAT + "'");
         }
@@ -73,6 +75,40 @@ public final class RepresentationDir {
         return new RepresentationDir(dir, m);
     }
 
+    /**
+     * The whole numbers and the file name a manifest must state: read into the record, a missing {@code shots} or
+     * {@code rows} would be 0 (every stats.json labelled 0-shot) and a point without a {@code file} a crash.
+     */
+    private static void requireFields(Path mf) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(mf.toFile());
+        } catch (IOException e) {
+            throw LandscapeException.of(mf, "cannot read JSON: " + Json.oneLine(e.getMessage()));
+        }
+        for (String f : List.of("format_version", "shots", "rows")) {
+            require(mf, "", root, f, false);
+        }
+        JsonNode points = root.path("points");
+        for (int i = 0; i < points.size(); i++) {
+            for (String f : List.of("index", "rows", "dim")) {
+                require(mf, "points[" + i + "]: ", points.get(i), f, false);
+            }
+            require(mf, "points[" + i + "]: ", points.get(i), "file", true);
+        }
+    }
+
+    private static void require(Path mf, String at, JsonNode o, String field, boolean text) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            throw LandscapeException.of(mf, at + "field '" + field + "' is " + (v == null ? "missing" : "null"));
+        }
+        if (text ? !v.isTextual() : !v.isIntegralNumber()) {
+            throw LandscapeException.of(mf, at + "field '" + field + "' is " + Json.oneLine(v.toString()) + ", not "
+                    + (text ? "a file name" : "a whole number"));
+        }
+    }
+
     public Path dir() {
         return dir;
     }
@@ -93,6 +129,37 @@ public final class RepresentationDir {
 
     public Path pointFile(int index) {
         return dir.resolve(point(index).file());
+    }
+
+    /**
+     * The file of point {@code index} after checking that it is the one the manifest describes: its header's rows,
+     * dim and dtype equal the manifest's (rows also the run's {@code rows}), and its SHA-256 the manifest's when one
+     * is recorded. A file replaced or copied in from another run (same shape, rows in another order) would otherwise
+     * be analysed against this run's samples.csv. One line naming the file and what differs.
+     */
+    public Path checkedPointFile(int index) {
+        Manifest.Point p = point(index);
+        Path f = pointFile(index);
+        LayerInfo info = LayerFiles.info(f);
+        String have = "[" + info.rows() + ", " + info.dim() + "] " + info.dtype().label();
+        String want = "[" + p.rows() + ", " + p.dim() + "] " + (p.dtype() == null ? "" : p.dtype().toLowerCase(Locale.ROOT));
+        boolean dtypeOk = p.dtype() == null || p.dtype().equalsIgnoreCase(info.dtype().label());
+        if (info.rows() != p.rows() || info.dim() != p.dim() || !dtypeOk) {
+            throw LandscapeException.of(f, "holds " + have + " but " + MANIFEST + " says point " + index + " is " + want.strip()
+                    + ": not the file this run wrote");
+        }
+        if (p.rows() != manifest.rows()) {
+            throw LandscapeException.of(dir.resolve(MANIFEST), "point " + index + " has " + p.rows() + " rows but the run has "
+                    + manifest.rows());
+        }
+        if (p.sha256() != null && !p.sha256().isEmpty()) {
+            String sha = sha256(f);
+            if (!sha.equalsIgnoreCase(p.sha256())) {
+                throw LandscapeException.of(f, "sha256 " + sha + " differs from the " + p.sha256() + " that " + MANIFEST
+                        + " records: not the file this run wrote (changed or copied in after extraction)");
+            }
+        }
+        return f;
     }
 
     public Path samplesFile() {

@@ -35,6 +35,26 @@ public final class SamplesCsv {
         public boolean has(String name) {
             return header.contains(name);
         }
+
+        /**
+         * Row i of samples.csv describes row i of every tensor: when the table has a {@code row} column (extraction
+         * writes one), it must read 0, 1, 2, ... in order, so a file sorted or filtered after extraction is an error
+         * rather than labels joined to the wrong rows.
+         */
+        public void checkRowOrder() {
+            if (!has("row")) {
+                return;
+            }
+            List<String> rowValues = values("row");
+            for (int i = 0; i < rowValues.size(); i++) {
+                String v = rowValues.get(i).trim();
+                if (!v.equals(String.valueOf(i))) {
+                    throw LandscapeException.of(file, "line " + (i + 2) + ": row is " + (v.matches("-?\\d+") ? v
+                            : "'" + rowValues.get(i) + "'") + ", expected " + i + " (row i of samples.csv must describe "
+                            + "row i of the tensor)");
+                }
+            }
+        }
     }
 
     /** Reads any CSV with a header. Every record must have as many fields as the header. */

@@ -25,6 +25,11 @@ public final class StatsFiles {
     /** The header of a summary's CSV twin (one row per layer). */
     public static final String SUMMARY_CSV_HEADER = "layer,module,n_points,id,id_err,n_clusters,ari_subjects,ari_letters,"
             + "core_fraction,overlap_subjects,overlap_letters";
+    /**
+     * The analysis parameters ({@code params}) that layers compared with each other must share: the layers of one
+     * summary (summarize) and the runs drawn in one panel (landscape-plot).
+     */
+    public static final List<String> SHARED_PARAMS = List.of("maxk", "range_max", "k", "z", "class_fraction", "mask");
     /** What summarize writes into a summary's provenance {@code tool}. */
     public static final String SUMMARIZE_TOOL = "landscape-analyze summarize";
 

@@ -236,6 +236,25 @@ class SafetensorsTest {
         }
     }
 
+    /**
+     * A folder with both model.safetensors and a shard index is read as transformers reads it: model.safetensors
+     * (its from_pretrained looks for the single file first), not the shards.
+     */
+    @Test
+    void aSingleFileWinsOverAShardIndexAsInTransformers() throws IOException {
+        Path dir = tmp.resolve("both");
+        Files.createDirectories(dir);
+        Safetensors.write(dir.resolve(Checkpoint.SINGLE),
+                Map.of("a.weight", Tensor.ofDoubles(DType.F32, new long[] {2}, new double[] {1, 2})), Map.of());
+        Safetensors.write(dir.resolve("model-00001-of-00001.safetensors"),
+                Map.of("a.weight", Tensor.ofDoubles(DType.F32, new long[] {2}, new double[] {3, 4})), Map.of());
+        Files.writeString(dir.resolve(Checkpoint.INDEX),
+                "{\"weight_map\":{\"a.weight\":\"model-00001-of-00001.safetensors\"}}");
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            assertArrayEquals(new double[] {1, 2}, c.get("a.weight").toDoubleArray(), 0.0);
+        }
+    }
+
     @Test
     void shardedCheckpointResolvesEveryTensorThroughTheIndex() throws IOException {
         Path dir = tmp.resolve("sharded");

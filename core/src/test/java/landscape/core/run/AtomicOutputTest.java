@@ -140,11 +140,42 @@ class AtomicOutputTest {
         assertEquals(List.of(), names(tmp));
     }
 
+    @Test
+    void closingWithoutACommitAlsoRemovesTheParentFoldersItCreated() throws IOException {
+        // a failed analysis into results/stats/l1.json must not leave results/stats behind; folders that were there
+        // (and anything in a created folder that someone else put there meanwhile) stay
+        Files.createDirectories(tmp.resolve("results"));
+        try (AtomicOutput out = AtomicOutput.file(tmp.resolve("results/new/deeper/l1.out"), OURS)) {
+            Files.writeString(out.file(), "ours");
+        }
+        assertEquals(List.of("results"), names(tmp));
+        assertEquals(List.of(), names(tmp.resolve("results")));
+        try (AtomicOutput out = AtomicOutput.file(tmp.resolve("results/new/deeper/l1.out"), OURS)) {
+            Files.writeString(tmp.resolve("results/new/other.txt"), "someone else's");
+            Files.writeString(out.file(), "ours");
+        }
+        assertEquals(List.of("other.txt"), names(tmp.resolve("results/new")));
+        try (AtomicOutput out = AtomicOutput.file(tmp.resolve("results/b/l1.out"), OURS)) {
+            Files.writeString(out.file(), "ours");
+            out.commit();
+        }
+        assertEquals(List.of("l1.out"), names(tmp.resolve("results/b")));
+        try (AtomicOutput out = AtomicOutput.files(tmp.resolve("results/c/figs"), OURS)) {
+            Files.writeString(out.dir().resolve("a.out"), "ours");
+        }
+        assertEquals(List.of("b", "new"), names(tmp.resolve("results")));
+    }
+
     /** A staging folder of target "set" with a marker naming {@code pid}, started at {@code start}, on {@code boot}. */
     private Path marked(String suffix, long pid, String start, String boot) throws IOException {
+        return marked(suffix, pid, start, boot, AtomicOutput.hostName());
+    }
+
+    /** The same, with the marker naming {@code host} (null: no host line, as the first markers were written). */
+    private Path marked(String suffix, long pid, String start, String boot, String host) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve(".set.partial-" + suffix));
         Files.writeString(dir.resolve(AtomicOutput.MARKER), "landscape staging folder\npid=" + pid + "\nstart=" + start
-                + "\nboot=" + boot + "\n");
+                + "\nboot=" + boot + "\n" + (host == null ? "" : "host=" + host + "\n"));
         Files.writeString(dir.resolve("x.out"), "ours, half written");
         return dir;
     }
@@ -158,8 +189,14 @@ class AtomicOutputTest {
         String boot = AtomicOutput.bootId();
         marked("ended", ended.pid(), "", boot);
         marked("reused-pid", self.pid(), "1970-01-01T00:00:00Z", boot);
-        marked("other-machine", self.pid(), selfStart, boot + "-elsewhere");
+        marked("rebooted", self.pid(), selfStart, boot + "-before");
         marked("running", self.pid(), selfStart, boot);
+        // a run on another node of a cluster, into the same shared folder: its process cannot be checked from here,
+        // so its staging folder is left alone, whatever its pid and boot id say
+        marked("other-node", ended.pid(), "", boot + "-elsewhere", "node17");
+        marked("other-node-same-boot-id", ended.pid(), "", boot, "node17");
+        // a marker without a host line and with another boot id: another node or a reboot, which cannot be told apart
+        marked("no-host", ended.pid(), "", boot + "-elsewhere", null);
         Path old = Files.createDirectories(tmp.resolve(".set.partial-noMarker"));
         Files.writeString(old.resolve("a.out.partial"), "");
         Files.writeString(old.resolve("b.out"), "");
@@ -174,8 +211,8 @@ class AtomicOutputTest {
             Files.writeString(out.dir().resolve("a.out"), "ours");
             out.commit();
         }
-        assertEquals(List.of(".set.partial-file", ".set.partial-foreign", ".set.partial-running", ".settings.partial-1",
-                "set"), names(tmp));
+        assertEquals(List.of(".set.partial-file", ".set.partial-foreign", ".set.partial-no-host", ".set.partial-other-node",
+                ".set.partial-other-node-same-boot-id", ".set.partial-running", ".settings.partial-1", "set"), names(tmp));
     }
 
     @Test

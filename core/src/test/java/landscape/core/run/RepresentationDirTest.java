@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.format.DType;
 import landscape.core.format.LayerInfo;
@@ -70,6 +73,29 @@ class RepresentationDirTest {
     }
 
     @Test
+    void aManifestWithoutShotsRowsOrAPointFileIsRefusedNotReadAsZero() throws IOException {
+        // Jackson reads a missing int as 0: a manifest without "shots" would label every stats.json 0-shot
+        Path dir = Files.createDirectories(tmp.resolve("run"));
+        Safetensors.write(dir.resolve("l0.safetensors"),
+                Map.of("layer", Tensor.ofDoubles(DType.F32, new long[] {2, 2}, new double[] {1, 2, 3, 4})), Map.of());
+        RepresentationDir.writeManifest(dir, manifest(List.of(new Manifest.Point(0, "m", "l0.safetensors", 2, 2, "f32", null)), 2));
+        Path mf = dir.resolve(RepresentationDir.MANIFEST);
+        String good = Files.readString(mf);
+        assertEquals(2, RepresentationDir.open(dir).manifest().shots());
+        for (String field : List.of("format_version", "shots", "rows", "points/0/index", "points/0/file", "points/0/rows",
+                "points/0/dim")) {
+            ObjectNode root = (ObjectNode) Json.MAPPER.readTree(good);
+            String[] path = field.split("/");
+            ObjectNode holder = path.length == 1 ? root : (ObjectNode) root.get(path[0]).get(Integer.parseInt(path[1]));
+            holder.remove(path[path.length - 1]);
+            Files.writeString(mf, root.toString());
+            LandscapeException e = assertThrows(LandscapeException.class, () -> RepresentationDir.open(dir), field);
+            String where = path.length == 1 ? "" : "points[0]: ";
+            assertEquals(mf + ": " + where + "field '" + path[path.length - 1] + "' is missing", e.getMessage());
+        }
+    }
+
+    @Test
     void missingPointFileIsReported() throws IOException {
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);
@@ -101,6 +127,14 @@ class RepresentationDirTest {
         Files.writeString(f, "subject,answer\nmath,A\nmath\n");
         LandscapeException e = assertThrows(LandscapeException.class, () -> SamplesCsv.readTable(f));
         assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    }
+
+    @Test
+    void csvThatIsNotUtf8SaysSoAndWhere() throws IOException {
+        Path f = tmp.resolve("s.csv");
+        Files.write(f, "subject,answer\nmath,A\nh\u00e9t\u00e9,B\n".getBytes(StandardCharsets.ISO_8859_1));
+        LandscapeException e = assertThrows(LandscapeException.class, () -> SamplesCsv.readTable(f));
+        assertEquals(f + ": line 3 is not UTF-8 text (save the file as UTF-8)", e.getMessage());
     }
 
     private static List<String> names(Path dir) throws IOException {

@@ -71,6 +71,13 @@ public final class JsonlPrompts {
             if (n.get("prompt").asText().isBlank()) {
                 throw LandscapeException.of(file, "line " + no + ": the prompt is empty");
             }
+            for (String key : new String[] {"subject", "answer"}) {
+                if (n.hasNonNull(key) && !n.get(key).isTextual()) {
+                    String got = n.get(key).toString();
+                    throw LandscapeException.of(file, "line " + no + ": \"" + key + "\" must be a string, got "
+                            + (got.length() > 60 ? got.substring(0, 57) + "..." : got));
+                }
+            }
             String answer = n.path("answer").asText("");
             if (!answer.isEmpty() && !MmluDataset.LETTERS.contains(answer)) {
                 throw LandscapeException.of(file, "line " + no + ": answer '" + answer + "' is not one of A, B, C, D");

@@ -113,12 +113,24 @@ final class ConfigReader {
 
     // ---- family, sizes ----
 
+    /**
+     * The family named by {@code architectures}, else by {@code model_type}. transformers' AutoModelForCausalLM builds
+     * the class of model_type, so where both name supported families and they differ the config is ambiguous: that
+     * is a problem, not a guess (a Qwen2 checkpoint labelled Llama would otherwise lose its q/k/v biases silently).
+     */
     private Family family() {
         JsonNode archs = root.get("architectures");
+        Family byType = root.hasNonNull("model_type") ? Family.ofModelType(root.get("model_type").asText()) : null;
         if (archs != null && archs.isArray() && archs.size() > 0) {
-            return Family.ofArchitecture(archs.get(0).asText());
+            Family byArch = Family.ofArchitecture(archs.get(0).asText());
+            if (byArch != null && byType != null && byArch != byType) {
+                problems.add("architectures names " + byArch.architecture() + " but model_type '"
+                        + root.get("model_type").asText() + "' names " + byType.architecture()
+                        + " (transformers builds the model_type's class); make the two agree");
+            }
+            return byArch;
         }
-        return root.hasNonNull("model_type") ? Family.ofModelType(root.get("model_type").asText()) : null;
+        return byType;
     }
 
     private String unsupported() {

@@ -104,7 +104,8 @@ public final class LoraAdapter {
         if (r <= 0) {
             throw LandscapeException.of(cfgFile, "r must be a positive integer");
         }
-        double alpha = cfg.path("lora_alpha").asDouble(r);
+        // PEFT's LoraConfig default when the key is absent (8), not r
+        double alpha = cfg.hasNonNull("lora_alpha") ? cfg.get("lora_alpha").asDouble() : 8;
         double scale = cfg.path("use_rslora").asBoolean(false) ? alpha / Math.sqrt(r) : alpha / r;
         List<String> targets = new ArrayList<>();
         JsonNode tm = cfg.get("target_modules");

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
 import landscape.core.LandscapeException;
@@ -111,18 +112,39 @@ public final class WeightLoader {
                 wrong.add(e.getKey() + " has dtype " + entry.dtype().safetensorsName() + " (need F32, F16 or BF16)");
             }
         }
-        if (missing.isEmpty() && wrong.isEmpty()) {
+        List<String> unused = new ArrayList<>();
+        for (String name : new TreeSet<>(checkpoint.names())) {
+            if (!config.expectedTensors().containsKey(name) && !ignoredWhenUnused(name, config)) {
+                unused.add(name);
+            }
+        }
+        if (missing.isEmpty() && wrong.isEmpty() && unused.isEmpty()) {
             return;
         }
         StringBuilder sb = new StringBuilder("does not match config.json (" + config.architecture() + "):");
+        String sep = " ";
         if (!missing.isEmpty()) {
             sb.append(" missing ").append(missing.size()).append(" tensor(s): ").append(head(missing));
+            sep = "; ";
         }
         if (!wrong.isEmpty()) {
-            sb.append(missing.isEmpty() ? " " : "; ").append(wrong.size()).append(" tensor(s) with wrong shape/dtype: ")
-                    .append(head(wrong));
+            sb.append(sep).append(wrong.size()).append(" tensor(s) with wrong shape/dtype: ").append(head(wrong));
+            sep = "; ";
+        }
+        if (!unused.isEmpty()) {
+            // e.g. biases of a config without attention_bias: running without them is not the trained model
+            sb.append(sep).append(unused.size()).append(" tensor(s) that config.json gives no use: ")
+                    .append(head(unused));
         }
         throw LandscapeException.of(weightsFile(checkpoint.dir()), sb.toString());
+    }
+
+    /**
+     * Checkpoint tensors that transformers skips too: rotary tables saved as buffers by transformers before 4.31
+     * (recomputed from the config), and an lm_head stored beside tied embeddings (tying replaces it by the embedding).
+     */
+    private static boolean ignoredWhenUnused(String name, ModelConfig config) {
+        return name.endsWith(".rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals("lm_head.weight"));
     }
 
     /** The file that lists the weights: the single safetensors file, or the shards' index. */
@@ -130,8 +152,8 @@ public final class WeightLoader {
         if (Files.isRegularFile(dir)) {
             return dir;
         }
-        return Files.isRegularFile(dir.resolve(Checkpoint.INDEX)) ? dir.resolve(Checkpoint.INDEX)
-                : dir.resolve(Checkpoint.SINGLE);
+        return Files.isRegularFile(dir.resolve(Checkpoint.SINGLE)) ? dir.resolve(Checkpoint.SINGLE)
+                : dir.resolve(Checkpoint.INDEX);
     }
 
     private static String head(List<String> items) {
