@@ -26,6 +26,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.data.MmluLayout;
@@ -49,7 +51,8 @@ import landscape.core.run.ModelSheet;
  *       layouts (core's {@code MmluLayout}: Hendrycks CSV or cais/mmlu parquet, hub cache folders resolved);
  *       when the schema declares {@code representations}, a run that extracts ({@code models} or {@code tiny_model}
  *       given, no {@code representations}) needs {@code dataset}, one of the three is given, and {@code models}
- *       given with {@code tiny_model} or {@code representations} is refused (they would replace it).</li>
+ *       given with {@code tiny_model} or {@code representations} is refused (they would replace it); an
+ *       extraction's {@code layers} hold a point at or above {@code first_layer}.</li>
  *   <li>the GPU requests of EXTRACT, when the schema declares {@code gpus_per_extract}: core's {@link GpuRequest}
  *       checks {@code device}, {@code devices}, {@code gpus_per_extract}, {@code device_memory} and
  *       {@code gpu_cluster_options} together.</li>
@@ -62,6 +65,8 @@ public final class ParamsValidator {
     static final String SPLIT = "split";
     static final String REPRESENTATIONS = "representations";
     static final String TINY_MODEL = "tiny_model";
+    static final String LAYERS = "layers";
+    static final String FIRST_LAYER = "first_layer";
     static final String GPUS_PER_EXTRACT = "gpus_per_extract";
     /** nf-schema's keyword naming the schema of a sheet a parameter points to, relative to the schema's folder. */
     static final String SHEET_SCHEMA = "schema";
@@ -262,6 +267,34 @@ public final class ParamsValidator {
         }
         if (properties.containsKey(DATASET) && properties.containsKey(SPLIT)) {
             checkDataset(json.get(DATASET), json.get(SPLIT), launchDir);
+        }
+        if (properties.containsKey(LAYERS) && properties.containsKey(FIRST_LAYER) && properties.containsKey(REPRESENTATIONS)) {
+            checkLayersAnalysed(json);
+        }
+    }
+
+    /**
+     * An extraction's {@code layers} (the schema's pattern: indices and ranges, or "all") hold a point at or above
+     * {@code first_layer}; otherwise EXTRACT would run for nothing to analyse. Existing runs are not extracted.
+     */
+    private static void checkLayersAnalysed(ObjectNode json) {
+        JsonNode layers = json.get(LAYERS);
+        JsonNode first = json.get(FIRST_LAYER);
+        boolean extracts = !strings(json.get(MODELS)).isEmpty() || json.path(TINY_MODEL).asBoolean(false);
+        if (!extracts || !strings(json.get(REPRESENTATIONS)).isEmpty() || layers == null || layers.isNull()
+                || first == null || !first.canConvertToInt()) {
+            return;
+        }
+        String spec = layers.asText();
+        Matcher m = Pattern.compile("[0-9]+").matcher(spec);
+        long max = -1;
+        while (m.find()) {
+            max = Math.max(max, m.group().length() > 9 ? Long.MAX_VALUE : Long.parseLong(m.group()));
+        }
+        if (max >= 0 && max < first.asInt()) {
+            throw new LandscapeException("--layers " + spec + ": no extraction point at or above --first_layer "
+                    + first.asInt() + ", so nothing would be analysed; add points >= " + first.asInt()
+                    + " or lower --first_layer");
         }
     }
 

@@ -331,6 +331,36 @@ class ParamsValidatorTest {
     }
 
     @Test
+    void layersWithNoPointAtOrAboveFirstLayerAreRefusedBeforeAnythingIsExtracted() {
+        // every point extracted would be below --first_layer: EXTRACT would run (on a GPU) for nothing to analyse
+        ParamsValidator v = repositoryValidator();
+        Map<String, Object> p = run("models", "models/tiny", "tiny_model", false, "representations", null, "dataset",
+                "data/mmlu", "split", "test", "first_layer", 1, "layers", "0");
+        LandscapeException e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertEquals("--layers 0: no extraction point at or above --first_layer 1, so nothing would be analysed;"
+                + " add points >= 1 or lower --first_layer", e.getMessage());
+        p.put("layers", 0);
+        assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        p.put("layers", " 0 - 2 , 1 ");
+        p.put("first_layer", 3);
+        e = assertThrows(LandscapeException.class, () -> v.validate(p, launch));
+        assertTrue(e.getMessage().startsWith("--layers  0 - 2 , 1 : no extraction point at or above --first_layer 3"),
+                e.getMessage());
+        for (Object fine : new Object[] {"0-3", "all", 5, "0,7"}) {
+            p.put("layers", fine);
+            assertDoesNotThrow(() -> v.validate(p, launch), String.valueOf(fine));
+        }
+        p.put("layers", "0");
+        p.put("first_layer", 0);
+        assertDoesNotThrow(() -> v.validate(p, launch));
+        // existing runs are analysed as they are; --layers only concerns an extraction
+        p.put("first_layer", 1);
+        p.put("models", null);
+        p.put("representations", "results/layers");
+        assertDoesNotThrow(() -> v.validate(p, launch));
+    }
+
+    @Test
     void queueNamesAndSiteOptionsCannotBreakTheJobScriptsHeader() {
         // both are written into #SBATCH lines of a bash script: a line break there starts a command
         ParamsValidator v = repositoryValidator();
