@@ -1,6 +1,8 @@
 package landscape.core;
 
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import landscape.core.cli.UsageError;
 
 /**
@@ -8,37 +10,26 @@ import landscape.core.cli.UsageError;
  * -Xmx reads them.
  */
 public final class Sizes {
+    /** A decimal number, optionally a binary unit (K, M, G, T), optionally B or iB after it. */
+    private static final Pattern SIZE = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*(?:([KMGT])(?:I?B)?|B)?");
+
     private Sizes() {
     }
 
-    /** "80G", "80GB", "80GiB", "512M", "1.5G", "1073741824" (bytes); {@code option} names it in errors. */
+    /**
+     * "80G", "80GB", "80GiB", "512M", "1.5G", "1073741824" (bytes); {@code option} names it in errors. Only decimal
+     * numbers (the pipeline's schema takes the same), and at least one byte.
+     */
     public static long parse(String option, String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT);
-        if (t.endsWith("IB")) {
-            t = t.substring(0, t.length() - 2);
-        } else if (t.endsWith("B")) {
-            t = t.substring(0, t.length() - 1);
-        }
-        long unit = 1;
-        if (!t.isEmpty()) {
-            switch (t.charAt(t.length() - 1)) {
-                case 'K' -> unit = 1L << 10;
-                case 'M' -> unit = 1L << 20;
-                case 'G' -> unit = 1L << 30;
-                case 'T' -> unit = 1L << 40;
-                default -> unit = 1;
+        Matcher m = SIZE.matcher(text.trim().toUpperCase(Locale.ROOT));
+        if (m.matches()) {
+            long unit = m.group(2) == null ? 1 : 1L << (10 * ("KMGT".indexOf(m.group(2)) + 1));
+            double v = Double.parseDouble(m.group(1)) * unit;
+            if (v >= 1 && v <= Long.MAX_VALUE / 2.0) {
+                return (long) v;
             }
         }
-        String number = unit == 1 ? t : t.substring(0, t.length() - 1);
-        try {
-            double v = Double.parseDouble(number);
-            if (!(v > 0) || Double.isInfinite(v) || v * unit > Long.MAX_VALUE / 2.0) {
-                throw new NumberFormatException();
-            }
-            return (long) (v * unit);
-        } catch (NumberFormatException e) {
-            throw new UsageError(option + ": expected a positive size like 80G, 512M or 1.5G, got '" + text + "'");
-        }
+        throw new UsageError(option + ": expected a positive size like 80G, 512M or 1.5G, got '" + text + "'");
     }
 
     /** "70.6 GiB", "512 MiB", "12 KiB". */

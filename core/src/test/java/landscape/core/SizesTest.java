@@ -28,6 +28,23 @@ class SizesTest {
         }
     }
 
+    /**
+     * Only a decimal number and a unit, as the pipeline's schema takes them: Java's number syntax ("1e1", "80d",
+     * "0x1p3") read as a few bytes, and a fraction of a byte ("0.5") as a budget of 0 bytes, which "0" is refused for.
+     */
+    @Test
+    void javaNumberSyntaxAndSizesBelowOneByteAreRefused() {
+        for (String bad : new String[] {"0.5", "0.0001K", "1e1", "1e1G", "80d", "80f", "0x1p3", "1.5.GB", "10XB", "80iB",
+                ".5G", "NaN", "Infinity"}) {
+            UsageError e = assertThrows(UsageError.class, () -> Sizes.parse("--pass-memory", bad), bad);
+            assertEquals("--pass-memory: expected a positive size like 80G, 512M or 1.5G, got '" + bad + "'",
+                    e.getMessage());
+        }
+        assertEquals(1, Sizes.parse("--x", "1"));
+        assertEquals(80L << 30, Sizes.parse("--x", "80 G"));
+        assertEquals(80L, Sizes.parse("--x", "80B"));
+    }
+
     @Test
     void formattedForReportsAndAsAnOptionValue() {
         assertEquals("70.6 GiB", Sizes.format((long) (70.6 * (1L << 30))));
