@@ -216,6 +216,34 @@ class PlannerTest {
         assertTrue(lopsided.getMessage().contains("the planner's layer ranges (0-39,40-79)"), lopsided.getMessage());
     }
 
+    static Plan planWork(Path model, String memory, Planner.Workload work) {
+        ModelConfig c = ModelConfig.read(model);
+        PlacementOptions po = new PlacementOptions(null, null, null, memory, null, null);
+        return po.plan(new MemoryModel(c, DataType.FLOAT32), DataType.FLOAT32,
+                List.of(new DeviceSpec("cpu", false, 0)), work, false);
+    }
+
+    /**
+     * A prompt longer than --batch-tokens runs alone, so a smaller budget does not shrink its batch: the refusal
+     * offers a budget below the longest prompt only together with prompts that short, and a plain --batch-tokens
+     * only when that run fits (it offered --batch-tokens 4096 for a 8192-token prompt, which was refused again with
+     * the same offer).
+     */
+    @Test
+    void aBatchBudgetBelowTheLongestPromptIsNotOfferedAsIfItFit() {
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> planWork(llama3_8b, "5G", new Planner.Workload(8192, 8192, 128)));
+        assertTrue(e.getMessage().endsWith("would fit: --batch-tokens 4096 with prompts of at most 4096 tokens (the"
+                + " longest has 8192)"), e.getMessage());
+        // what run plans with --batch-tokens 4096: the 8192-token prompt in a batch of its own, refused again
+        assertThrows(LandscapeException.class, () -> planWork(llama3_8b, "5G", new Planner.Workload(8192, 8192, 128)));
+        // a budget not below the longest prompt is offered plainly, and a run with it fits
+        LandscapeException plain = assertThrows(LandscapeException.class,
+                () -> planWork(llama3_8b, "5G", new Planner.Workload(16384, 4096, 128)));
+        assertTrue(plain.getMessage().endsWith("would fit: --batch-tokens 4096"), plain.getMessage());
+        assertTrue(planWork(llama3_8b, "5G", new Planner.Workload(4096, 4096, 128)).fits());
+    }
+
     @Test
     void aGpuThatDoesNotExistIsRefusedWhenMemoryIsMeasured() {
         int seen = landscape.extract.placement.Devices.gpuCount();

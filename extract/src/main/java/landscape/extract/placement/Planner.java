@@ -318,8 +318,9 @@ public final class Planner {
                 p = build(model, type, Placement.Mode.STREAM, request, ranges, attention, smaller);
             }
             if (p.fits()) {
-                fits.add("--batch-tokens " + budget + (budget < work.maxLength()
-                        ? " (prompts longer than that still run alone)" : ""));
+                // a longer prompt runs alone, in a batch of its own length: below it, only shorter prompts fit
+                fits.add("--batch-tokens " + budget + (budget < work.maxLength() ? " with prompts of at most " + budget
+                        + " tokens (the longest has " + work.maxLength() + ")" : ""));
                 break;
             }
         }
