@@ -244,6 +244,27 @@ class PlannerTest {
         assertTrue(planWork(llama3_8b, "5G", new Planner.Workload(4096, 4096, 128)).fits());
     }
 
+    /**
+     * Absurd budgets are refused, not wrapped around: --batch-tokens 2^63-1 made the activations negative and the
+     * plan "fit" (exit 0), and a --pass-memory of petabytes gave negative logits.
+     */
+    @Test
+    void absurdBudgetsAreRefusedInsteadOfOverflowing() {
+        LandscapeException tokens = assertThrows(LandscapeException.class,
+                () -> planWork(llama3_8b, "80G", new Planner.Workload(Long.MAX_VALUE, 8192, 128)));
+        assertTrue(tokens.getMessage().startsWith("the model does not fit: cpu (stream, layers 0-31) needs"),
+                tokens.getMessage());
+        assertFalse(tokens.getMessage().matches(".* -[0-9].*"), tokens.getMessage());
+        String err = runCliErr(1, "plan", "--model", llama3_70b.toString(), "--device", "gpu", "--device-memory",
+                "80G", "--placement", "stream", "--batch-tokens", String.valueOf(Long.MAX_VALUE));
+        assertTrue(err.contains("the model does not fit: gpu:0"), err);
+        ModelConfig c = ModelConfig.read(llama3_70b);
+        LandscapeException pass = assertThrows(LandscapeException.class, () -> new PlacementOptions(null, "stream",
+                null, "80G", "4000000T", null).plan(new MemoryModel(c, DataType.FLOAT16), DataType.FLOAT16, gpus(1),
+                new Planner.Workload(4096, 1, 1), false));
+        assertFalse(pass.getMessage().matches(".* -[0-9].*"), pass.getMessage());
+    }
+
     @Test
     void aGpuThatDoesNotExistIsRefusedWhenMemoryIsMeasured() {
         int seen = landscape.extract.placement.Devices.gpuCount();

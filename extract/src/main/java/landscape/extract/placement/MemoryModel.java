@@ -27,6 +27,11 @@ public final class MemoryModel {
     public static final long OVERHEAD = 1L << 30;
     /** A streamed lm_head is read in blocks of vocabulary rows of this many bytes (the model's own block size). */
     public static final long HEAD_BLOCK = 256L << 20;
+    /**
+     * Sizes stop growing here (1 EiB, more than any device has; a few of them still add up without overflow), so an
+     * absurd budget (--batch-tokens 2^63-1) is refused instead of wrapping around to a negative size that "fits".
+     */
+    static final long MAX_BYTES = 1L << 60;
 
     private final ModelConfig config;
     private final int dtypeBytes;
@@ -65,6 +70,28 @@ public final class MemoryModel {
         this.normBytes = norm;
     }
 
+    /** The product of non-negative factors, at most {@link #MAX_BYTES}. */
+    static long product(long... factors) {
+        long p = 1;
+        for (long f : factors) {
+            if (f != 0 && p > MAX_BYTES / f) {
+                p = MAX_BYTES;
+            } else {
+                p = Math.min(MAX_BYTES, p * f);
+            }
+        }
+        return p;
+    }
+
+    /** The sum of sizes of at most {@link #MAX_BYTES} each, at most {@link #MAX_BYTES}. */
+    static long sum(long... terms) {
+        long s = 0;
+        for (long t : terms) {
+            s = Math.min(MAX_BYTES, s + t);
+        }
+        return s;
+    }
+
     public ModelConfig config() {
         return config;
     }
@@ -96,14 +123,14 @@ public final class MemoryModel {
 
     /** Bytes of the residual stream of {@code tokens} padded tokens. */
     public long residualBytes(long tokens) {
-        return tokens * config.hiddenSize() * dtypeBytes;
+        return product(tokens, config.hiddenSize(), dtypeBytes);
     }
 
     /** Bytes of float32 scores of one query block for a batch of {@code batchTokens} and prompts up to {@code length}. */
     public long scoreBlock(long batchTokens, int length, long attentionBytes) {
         long rows = Math.max(1, batchTokens / Math.max(1, length));
-        long perQuery = rows * config.numHeads() * (long) length * 4L;
-        long whole = perQuery * length;
+        long perQuery = product(rows, config.numHeads(), length, 4L);
+        long whole = product(perQuery, length);
         return Math.min(whole, Math.max(perQuery, attentionBytes / perQuery * perQuery));
     }
 
@@ -111,7 +138,8 @@ public final class MemoryModel {
     public long activations(long batchTokens, int length, long attentionBytes) {
         long h = config.hiddenSize();
         long inner = Math.max(4L * config.qDim() + 2L * config.kvDim(), 3L * config.intermediateSize());
-        return batchTokens * dtypeBytes * (3 * h + inner) + 3 * scoreBlock(batchTokens, length, attentionBytes);
+        return sum(product(batchTokens, dtypeBytes, 3 * h + inner), product(3, scoreBlock(batchTokens, length,
+                attentionBytes)));
     }
 
     /** Weights device {@code slot} holds at once. */

@@ -46,7 +46,7 @@ public final class Planner {
     public record Use(DeviceSpec device, int from, int to, boolean embedding, boolean lmHead, long weights,
                       long activations, long residuals, long overhead, long capacity) {
         public long total() {
-            return weights + activations + residuals + overhead;
+            return MemoryModel.sum(weights, activations, residuals, overhead);
         }
 
         public boolean fits() {
@@ -117,8 +117,8 @@ public final class Planner {
             long free = Long.MAX_VALUE;
             for (int k = 0; k < n; k++) {
                 int[] rk = r.get(k);
-                long used = model.weights(mode, rk[0], rk[1] + 1, k == 0, k == n - 1) + activations
-                        + logits(model, work, batchResidual) + MemoryModel.OVERHEAD;
+                long used = MemoryModel.sum(model.weights(mode, rk[0], rk[1] + 1, k == 0, k == n - 1), activations,
+                        logits(model, work, batchResidual), MemoryModel.OVERHEAD);
                 free = Math.min(free, (caps.get(k) - used) / 2 / (multi ? 2 : 1));
             }
             pass = Math.max(batchResidual, Math.min(DEFAULT_PASS_CAP, free));
@@ -130,12 +130,12 @@ public final class Planner {
             boolean last = k == n - 1;
             long act = activations;
             if (mode == Placement.Mode.STREAM && first) {
-                act += batchResidual; // the batch's embedding rows, gathered from the checkpoint
+                act = MemoryModel.sum(act, batchResidual); // the batch's embedding rows, gathered from the checkpoint
             }
             if (last) {
-                act += logits(model, work, pass);
+                act = MemoryModel.sum(act, logits(model, work, pass));
             }
-            long residuals = Math.max(pass, batchResidual) * (multi ? 2 : 1);
+            long residuals = MemoryModel.product(Math.max(pass, batchResidual), multi ? 2 : 1);
             uses.add(new Use(devices.get(k), rk[0], rk[1], first, last,
                     model.weights(mode, rk[0], rk[1] + 1, first, last), act, residuals, MemoryModel.OVERHEAD,
                     caps.get(k)));
@@ -151,7 +151,7 @@ public final class Planner {
     private static long logits(MemoryModel model, Workload work, long passBytes) {
         long tokens = passBytes / ((long) model.config().hiddenSize() * model.dtypeBytes());
         long rows = Math.max(1, tokens / work.minLength());
-        return rows * model.config().vocabSize() * 4L * 2;
+        return MemoryModel.product(rows, model.config().vocabSize(), 4L, 2);
     }
 
     /** Layers split into {@code n} contiguous ranges of nearly equal counts (the first ranges take the remainder). */
@@ -181,8 +181,8 @@ public final class Planner {
         double[] room = new double[n];
         double sum = 0;
         for (int k = 0; k < n; k++) {
-            long fixed = MemoryModel.OVERHEAD + activations + residual * 2
-                    + model.weights(Placement.Mode.RESIDENT, 0, 0, k == 0, k == n - 1);
+            long fixed = MemoryModel.sum(MemoryModel.OVERHEAD, activations, MemoryModel.product(residual, 2),
+                    model.weights(Placement.Mode.RESIDENT, 0, 0, k == 0, k == n - 1));
             room[k] = Math.max(1, caps.get(k) - fixed);
             sum += room[k];
         }
