@@ -265,6 +265,27 @@ class PlannerTest {
         assertFalse(pass.getMessage().matches(".* -[0-9].*"), pass.getMessage());
     }
 
+    /**
+     * A --pass-memory or --attention-memory too large for the device is the budget the refusal names: the default
+     * fits (the refusal offered only more devices, as if one 80 GB GPU could not stream the model).
+     */
+    @Test
+    void aBudgetTooLargeForTheDeviceIsNamedWithTheDefaultThatFits() {
+        ModelConfig c = ModelConfig.read(llama3_70b);
+        MemoryModel mm = new MemoryModel(c, DataType.FLOAT16);
+        Planner.Workload work = new Planner.Workload(4096, 4096, 128);
+        LandscapeException pass = assertThrows(LandscapeException.class, () -> new PlacementOptions(null, null, null,
+                "80G", "100G", null).plan(mm, DataType.FLOAT16, gpus(1), work, false));
+        assertTrue(pass.getMessage().contains("would fit: --pass-memory 4G (the default)"), pass.getMessage());
+        assertTrue(new PlacementOptions(null, null, null, "80G", "4G", null).plan(mm, DataType.FLOAT16, gpus(1), work,
+                false).fits());
+        LandscapeException attention = assertThrows(LandscapeException.class, () -> new PlacementOptions(null,
+                "resident", null, "72G", null, "100G").plan(mm, DataType.FLOAT16, gpus(2), work, false));
+        assertTrue(attention.getMessage().contains("--attention-memory 1G (the default)"), attention.getMessage());
+        assertTrue(new PlacementOptions(null, "resident", null, "72G", null, "1G").plan(mm, DataType.FLOAT16, gpus(2),
+                work, false).fits());
+    }
+
     @Test
     void aGpuThatDoesNotExistIsRefusedWhenMemoryIsMeasured() {
         int seen = landscape.extract.placement.Devices.gpuCount();

@@ -303,6 +303,25 @@ public final class Planner {
                 fits.add("the planner's layer ranges (" + auto.rangesText() + ")");
             }
         }
+        if (request.passBytes() != null && failed.placement().mode() == Placement.Mode.STREAM) {
+            Plan byDefault = build(model, type, Placement.Mode.STREAM, new Request(request.devices(),
+                    request.capacities(), request.mode(), request.ranges(), null, request.attentionBytes()), ranges,
+                    attention, work);
+            if (byDefault.fits()) {
+                fits.add("--pass-memory " + Sizes.option(byDefault.passBytes()) + " (the default)");
+            }
+        }
+        long defaultAttention = defaultAttentionBytes(request.capacities().stream().mapToLong(Long::longValue).min()
+                .orElse(0));
+        if (request.attentionBytes() != null && defaultAttention < attention) {
+            Plan byDefault = build(model, type, failed.placement().mode(), request, ranges, defaultAttention, work);
+            if (!byDefault.fits() && request.mode() == null) {
+                byDefault = build(model, type, Placement.Mode.STREAM, request, ranges, defaultAttention, work);
+            }
+            if (byDefault.fits()) {
+                fits.add("--attention-memory " + Sizes.option(defaultAttention) + " (the default)");
+            }
+        }
         long cap = request.capacities().stream().mapToLong(Long::longValue).max().orElse(0);
         int more = fewestDevices(model, type, Placement.Mode.RESIDENT, cap, attention, work, request.devices());
         if (more > 0 && more != request.devices().size()) {
