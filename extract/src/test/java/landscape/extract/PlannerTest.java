@@ -286,6 +286,25 @@ class PlannerTest {
                 work, false).fits());
     }
 
+    /**
+     * When nothing fits on the devices given, the refusal says how much memory each device would need (streamed,
+     * with the smallest batch budget), and devices of that size do fit.
+     */
+    @Test
+    void whenNothingFitsTheRefusalSaysTheMemoryADeviceWouldNeed() {
+        LandscapeException e = assertThrows(LandscapeException.class,
+                () -> plan(llama3_70b, "f16", gpus(2), "2G", null, null));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("would fit: nothing on these devices \\(even"
+                + " streamed, one layer at a time, with --batch-tokens 256\\); devices of at least ([0-9.]+[GM]) each"
+                + " would$").matcher(e.getMessage());
+        assertTrue(m.find(), e.getMessage());
+        ModelConfig c = ModelConfig.read(llama3_70b);
+        Plan p = new PlacementOptions(null, "stream", null, m.group(1), null, null).plan(new MemoryModel(c,
+                DataType.FLOAT16), DataType.FLOAT16, gpus(2), new Planner.Workload(256, 256, 128), false);
+        assertTrue(p.fits(), p.table());
+        assertTrue(Sizes.parse("--x", m.group(1)) < 2 * p.maxTotal(), m.group(1) + " is near the need");
+    }
+
     @Test
     void aGpuThatDoesNotExistIsRefusedWhenMemoryIsMeasured() {
         int seen = landscape.extract.placement.Devices.gpuCount();

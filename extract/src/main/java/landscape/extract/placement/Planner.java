@@ -328,10 +328,12 @@ public final class Planner {
             fits.add(more + " device(s) of " + Sizes.format(cap) + " resident");
         }
         long budget = work.batchTokens();
+        Workload smallest = work;
         while (budget > 256) {
             budget /= 2;
             Workload smaller = new Workload(budget, Math.min(work.maxLength(), (int) Math.min(Integer.MAX_VALUE, budget)),
                     Math.min(work.minLength(), (int) Math.min(Integer.MAX_VALUE, budget)));
+            smallest = smaller;
             Plan p = build(model, type, failed.placement().mode(), request, ranges, attention, smaller);
             if (!p.fits() && request.mode() == null) {
                 p = build(model, type, Placement.Mode.STREAM, request, ranges, attention, smaller);
@@ -344,8 +346,29 @@ public final class Planner {
             }
         }
         sb.append("; would fit: ").append(fits.isEmpty() ? "nothing on these devices (even streamed, one layer at a time,"
-                + " with --batch-tokens 256)" : String.join(", or ", fits));
+                + " with --batch-tokens " + smallest.batchTokens() + "); devices of at least " + streamNeed(model, type,
+                request, ranges, attention, smallest) + " each would" : String.join(", or ", fits));
         throw new LandscapeException(sb.toString());
+    }
+
+    /**
+     * The memory each device needs to stream {@code work} (one batch per pass unless --pass-memory says more), as a
+     * {@code --device-memory} value rounded up to 0.1G (or 1M below 1 GiB).
+     */
+    private static String streamNeed(MemoryModel model, DataType type, Request request, List<int[]> ranges,
+                                     long attention, Workload work) {
+        List<Long> unlimited = new ArrayList<>();
+        for (int k = 0; k < request.devices().size(); k++) {
+            unlimited.add(MemoryModel.MAX_BYTES);
+        }
+        long pass = request.passBytes() != null ? request.passBytes() : 1;
+        long need = build(model, type, Placement.Mode.STREAM, new Request(request.devices(), unlimited,
+                Placement.Mode.STREAM, ranges, pass, attention), ranges, attention, work).maxTotal();
+        if (need >= 1L << 30) {
+            long tenths = (long) Math.ceil(need * 10.0 / (1L << 30));
+            return tenths / 10 + "." + tenths % 10 + "G";
+        }
+        return ((need + (1L << 20) - 1) >> 20) + "M";
     }
 
     /**
