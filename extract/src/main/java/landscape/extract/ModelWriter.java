@@ -129,13 +129,14 @@ public final class ModelWriter {
             case BF16 -> "bfloat16";
             default -> "float32";
         });
+        // checked before anything is written, so a config the model cannot run leaves no folder behind
+        ModelConfig c = ModelConfig.parse(dir.resolve("config.json"), cfg);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw LandscapeException.of(dir, "cannot create: " + e.getMessage());
         }
         Json.write(dir.resolve("config.json"), cfg);
-        ModelConfig c = ModelConfig.read(dir);
         writeWeights(dir, c, dtype, seed, shards, empty);
         Json.write(dir.resolve("tokenizer.json"), tokenizerJson());
         ObjectNode tc = Json.MAPPER.createObjectNode();

@@ -214,6 +214,31 @@ class BadInputTest {
         assertTrue(Files.notExists(real.resolve("model.safetensors")));
     }
 
+    /**
+     * make-model with sizes the config check refuses (--layers 0, heads that do not divide hidden) writes nothing:
+     * it left a folder holding config.json alone, which the next make-model into it refused as not empty.
+     */
+    @Test
+    void makeModelWithABadConfigLeavesNoFolderBehind() throws Exception {
+        for (String[] bad : new String[][] {{"--like", "mistral-7b", "--empty", "--layers", "0"}, {"--heads", "3"}}) {
+            Path out = tmp.resolve("made");
+            List<String> args = new java.util.ArrayList<>(List.of("make-model", "--out", out.toString()));
+            args.addAll(List.of(bad));
+            PrintStream old = System.err;
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(buf, true, "UTF-8"));
+            int rc;
+            try {
+                rc = ExtractMain.execute(args.toArray(String[]::new));
+            } finally {
+                System.setErr(old);
+            }
+            assertEquals(1, rc, buf.toString("UTF-8"));
+            assertEquals(1, buf.toString("UTF-8").strip().lines().count(), buf.toString("UTF-8"));
+            assertTrue(Files.notExists(out), String.join(" ", bad) + " left " + out);
+        }
+    }
+
     @Test
     void missingMaskFileSaysSo() throws Exception {
         Path ds = dataset("q1,a,b,c,d,A\n", "x,a,b,c,d,A\n");

@@ -119,7 +119,8 @@ public record ModelConfig(
         return parse(file, root);
     }
 
-    static ModelConfig parse(Path file, JsonNode root) {
+    /** Validates the config {@code root}, to be (or read from) {@code file}, which names it in errors. */
+    public static ModelConfig parse(Path file, JsonNode root) {
         return ConfigReader.parse(file, root);
     }
 
