@@ -56,7 +56,8 @@ public final class ExtractMain implements Runnable {
         @Option(names = "--limit", description = "Only the first N rows.") Integer limit;
         @Option(names = "--mask", description = ".npy of row indices to extract.") Path mask;
         @Option(names = "--layers", description = "Point subset, e.g. 0-3,33 (L = model.norm, L+1 = logits).") String layers;
-        @Option(names = "--batch-tokens", defaultValue = "4096", description = "Padded tokens per batch.") long batchTokens;
+        @Option(names = "--batch-tokens", description = "Padded tokens per batch (default: 4096, halved until the"
+                + " plan fits the devices).") Long batchTokens;
         @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.") String device;
         @Option(names = "--dtype", defaultValue = "auto", description = "auto (f32 on cpu, f16 on gpu), f32, f16.") String dtype;
         @Option(names = "--shuffle-shots", description = "Seeded per-question order of the shots.") boolean shuffleShots;
@@ -78,9 +79,11 @@ public final class ExtractMain implements Runnable {
                         + " is for --dataset (MMLU); --prompts takes each line's prompt as it is");
             }
             ExtractOptions.Builder o = ExtractOptions.builder(model, out).modelId(modelId).adapter(adapter)
-                    .prompts(prompts).limit(limit).mask(mask).layers(layers).batchTokens(batchTokens).device(device)
-                    .dtype(dtype).shuffleShots(shuffleShots, seed == null ? 0 : seed).progress(!noProgress)
+                    .prompts(prompts).limit(limit).mask(mask).layers(layers).device(device).dtype(dtype).shuffleShots(shuffleShots, seed == null ? 0 : seed).progress(!noProgress)
                     .allowLongPrompts(allowLongPrompts).placement(placement.options());
+            if (batchTokens != null) {
+                o.batchTokens(batchTokens);
+            }
             if (dataset != null) {
                 o.dataset(dataset, split == null ? "test" : split, shots == null ? 0 : shots);
             }
@@ -223,8 +226,8 @@ public final class ExtractMain implements Runnable {
         String device;
         @Option(names = "--dtype", defaultValue = "auto", description = "auto (f32 on cpu, f16 on gpu), f32, f16.")
         String dtype;
-        @Option(names = "--batch-tokens", defaultValue = "4096", description = "Padded tokens per batch.")
-        long batchTokens;
+        @Option(names = "--batch-tokens", description = "Padded tokens per batch (default: 4096, halved until the"
+                + " plan fits the devices).") Long batchTokens;
         @Option(names = "--max-length", description = "Longest prompt in tokens (default: the batch budget, at most"
                 + " max_position_embeddings).") Integer maxLength;
         @Option(names = "--json", description = "Print the plan as JSON.") boolean json;
@@ -234,23 +237,42 @@ public final class ExtractMain implements Runnable {
         public Integer call() {
             PlacementOptions po = placement.options();
             po.validate();
-            if (batchTokens < 1) {
+            long budget = batchTokens != null ? batchTokens : ExtractOptions.DEFAULT_BATCH_TOKENS;
+            if (budget < 1) {
                 throw new UsageError("--batch-tokens: must be positive");
+            }
+            if (maxLength != null && maxLength < 1) {
+                throw new UsageError("--max-length: must be positive");
             }
             ModelConfig c = ModelConfig.read(model);
             List<DeviceSpec> ds = po.resolveDevices(device);
             ComputeTarget target = ComputeTarget.of(ds, dtype);
-            int longest = maxLength != null ? maxLength
-                    : (int) Math.min(batchTokens, Math.min(Integer.MAX_VALUE, c.maxPositionEmbeddings()));
-            if (longest < 1) {
-                throw new UsageError("--max-length: must be positive");
-            }
-            Planner.Workload work = new Planner.Workload(Math.max(batchTokens, longest), longest,
-                    Math.min(longest, 128));
+            Planner.Workload work = workload(c, budget);
             try (Checkpoint ckpt = Checkpoint.open(model)) {
                 WeightLoader.validate(ckpt, c);
                 MemoryModel mm = new MemoryModel(c, target.type());
-                Plan plan = po.plan(mm, target.type(), ds, work, false);
+                Plan plan;
+                try {
+                    plan = po.plan(mm, target.type(), ds, work, false);
+                } catch (LandscapeException refused) {
+                    if (batchTokens != null || refused instanceof UsageError) {
+                        throw refused;
+                    }
+                    // as in run: the default budget is halved (to 256 at least) until the plan fits
+                    plan = null;
+                    for (long b = budget / 2; plan == null && b >= Extractor.MIN_DEFAULT_BATCH_TOKENS; b /= 2) {
+                        Planner.Workload smaller = workload(c, b);
+                        try {
+                            plan = po.plan(mm, target.type(), ds, smaller, false);
+                            work = smaller;
+                        } catch (LandscapeException stillRefused) {
+                            // try a smaller budget
+                        }
+                    }
+                    if (plan == null) {
+                        throw refused;
+                    }
+                }
                 long cap = plan.uses().get(0).capacity();
                 long attention = plan.placement().attentionBytes();
                 int resident = Planner.fewestDevices(mm, target.type(), Placement.Mode.RESIDENT, cap, attention, work,
@@ -284,6 +306,13 @@ public final class ExtractMain implements Runnable {
                 }
             }
             return 0;
+        }
+
+        /** The work of a batch budget: prompts up to --max-length, else up to the budget (and the model's limit). */
+        private Planner.Workload workload(ModelConfig c, long budget) {
+            int longest = maxLength != null ? maxLength
+                    : (int) Math.min(budget, Math.min(Integer.MAX_VALUE, c.maxPositionEmbeddings()));
+            return new Planner.Workload(Math.max(budget, longest), longest, Math.min(longest, 128));
         }
 
         private static void putCount(ObjectNode o, String key, int n) {

@@ -27,6 +27,7 @@ public final class ExtractOptions {
     private final Path mask;
     private final String layers;
     private final long batchTokens;
+    private final boolean batchTokensGiven;
     private final String device;
     private final String dtype;
     private final Path out;
@@ -47,7 +48,8 @@ public final class ExtractOptions {
         limit = b.limit;
         mask = b.mask;
         layers = b.layers;
-        batchTokens = b.batchTokens;
+        batchTokens = b.batchTokens == null ? DEFAULT_BATCH_TOKENS : b.batchTokens;
+        batchTokensGiven = b.batchTokens != null;
         device = b.device;
         dtype = b.dtype;
         out = b.out;
@@ -75,7 +77,7 @@ public final class ExtractOptions {
         b.limit = limit;
         b.mask = mask;
         b.layers = layers;
-        b.batchTokens = batchTokens;
+        b.batchTokens = batchTokensGiven ? batchTokens : null;
         b.device = device;
         b.dtype = dtype;
         b.progress = progress;
@@ -145,8 +147,17 @@ public final class ExtractOptions {
         return layers;
     }
 
+    /** {@code --batch-tokens}, else {@link #DEFAULT_BATCH_TOKENS} (see {@link #batchTokensGiven()}). */
     public long batchTokens() {
         return batchTokens;
+    }
+
+    /**
+     * Whether {@code --batch-tokens} was given; if not, the run halves the default until the plan fits the devices
+     * (the option trades memory for time, so its default fits the device).
+     */
+    public boolean batchTokensGiven() {
+        return batchTokensGiven;
     }
 
     public String device() {
@@ -189,7 +200,7 @@ public final class ExtractOptions {
         private Integer limit;
         private Path mask;
         private String layers;
-        private long batchTokens = DEFAULT_BATCH_TOKENS;
+        private Long batchTokens;
         private String device = "cpu";
         private String dtype = "auto";
         private boolean progress;
@@ -308,7 +319,7 @@ public final class ExtractOptions {
             if (limit != null && limit < 1) {
                 throw new UsageError("--limit: must be at least 1, got " + limit);
             }
-            if (batchTokens < 1) {
+            if (batchTokens != null && batchTokens < 1) {
                 throw new UsageError("--batch-tokens: must be positive");
             }
             placement.validate();

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import landscape.core.LandscapeException;
 import landscape.core.Sizes;
 import landscape.core.cli.OutOfMemory;
+import landscape.core.cli.UsageError;
 import landscape.core.format.Checkpoint;
 import landscape.core.run.AtomicOutput;
 import landscape.core.run.Manifest;
@@ -49,6 +50,9 @@ public final class Extractor {
     public record Result(Path dir, Manifest manifest, Stats stats, Plan plan) {
     }
 
+    /** The default --batch-tokens is halved down to this when the plan of 4096 does not fit the devices. */
+    static final long MIN_DEFAULT_BATCH_TOKENS = 256;
+
     private Extractor() {
     }
 
@@ -71,9 +75,31 @@ public final class Extractor {
             try (Checkpoint ckpt = Checkpoint.open(o.model())) {
                 // the placement is decided from config.json and the safetensors headers, before any weight is read
                 WeightLoader.validate(ckpt, config);
+                MemoryModel mm = new MemoryModel(config, target.type());
                 List<BatchPlan.Batch> batches = BatchRun.batches(ids, o.batchTokens());
-                Plan plan = o.placement().plan(new MemoryModel(config, target.type()), target.type(), devices,
-                        workload(batches), true);
+                Plan plan;
+                try {
+                    plan = o.placement().plan(mm, target.type(), devices, workload(batches), true);
+                } catch (LandscapeException refused) {
+                    if (o.batchTokensGiven() || refused instanceof UsageError) {
+                        throw refused;
+                    }
+                    // the default budget fits the device: halved (to 256 at least) until the plan fits
+                    plan = null;
+                    for (long b = o.batchTokens() / 2; plan == null && b >= MIN_DEFAULT_BATCH_TOKENS; b /= 2) {
+                        List<BatchPlan.Batch> smaller = BatchRun.batches(ids, b);
+                        try {
+                            plan = o.placement().plan(mm, target.type(), devices, workload(smaller), true);
+                            batches = smaller;
+                            o = o.toBuilder().batchTokens(b).build();
+                        } catch (LandscapeException stillRefused) {
+                            // try a smaller budget
+                        }
+                    }
+                    if (plan == null) {
+                        throw refused;
+                    }
+                }
                 // staged beside --out, renamed into place at the end; removed on failure and on SIGTERM/Ctrl-C
                 try (AtomicOutput out = RepresentationDir.stage(o.out());
                      NDManager root = NDManager.newBaseManager(target.device(), "PyTorch");

@@ -305,6 +305,46 @@ class PlannerTest {
         assertTrue(Sizes.parse("--x", m.group(1)) < 2 * p.maxTotal(), m.group(1) + " is near the need");
     }
 
+    /**
+     * --batch-tokens trades memory for time, so its default fits the device: on a device where batches of 4096
+     * padded tokens do not fit and batches of 2048 do, a run without --batch-tokens runs with the smaller budget (it
+     * was refused, telling the user to give a smaller --batch-tokens); a budget that is given is honoured or refused.
+     */
+    @Test
+    void theDefaultBatchBudgetIsHalvedUntilItFitsTheDevice() throws Exception {
+        Path tiny = models.resolve("tiny-budget");
+        ModelWriter.write(tiny, ModelWriter.Spec.tiny(), 3);
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            texts.add("x".repeat(99)); // 99 bytes and BOS: 100 tokens
+        }
+        Path prompts = GoldenCases.promptsFile(texts, models.resolve("budget.jsonl"));
+        MemoryModel mm = new MemoryModel(ModelConfig.read(tiny), DataType.FLOAT32);
+        PlacementOptions roomy = new PlacementOptions(null, "resident", null, "64G", null, "64M");
+        long at4096 = roomy.plan(mm, DataType.FLOAT32, List.of(new DeviceSpec("cpu", false, 0)),
+                new Planner.Workload(4000, 100, 100), false).maxTotal();
+        long at2048 = roomy.plan(mm, DataType.FLOAT32, List.of(new DeviceSpec("cpu", false, 0)),
+                new Planner.Workload(2000, 100, 100), false).maxTotal();
+        assertTrue(at2048 < at4096);
+        PlacementOptions between = new PlacementOptions(null, "resident", null, String.valueOf((at2048 + at4096) / 2),
+                null, "64M");
+        Extractor.Result r = Extractor.run(ExtractOptions.builder(tiny, models.resolve("budget-out")).prompts(prompts)
+                .placement(between).build());
+        assertEquals(2000, r.plan().workload().batchTokens(), r.plan().table());
+        assertEquals(64, r.stats().rows());
+        Path out = models.resolve("budget-given");
+        LandscapeException given = assertThrows(LandscapeException.class, () -> Extractor.run(ExtractOptions.builder(
+                tiny, out).prompts(prompts).batchTokens(4096).placement(between).build()));
+        assertTrue(given.getMessage().contains("would fit: --batch-tokens 2000"), given.getMessage());
+        assertFalse(Files.exists(out));
+        // plan the same way: Llama-3-8B in f32 on 3.5 GiB streams batches of 1024 tokens, unless 4096 is given
+        JsonNode j = Json.MAPPER.readTree(runCli(0, "plan", "--model", llama3_8b.toString(), "--device-memory",
+                "3.5G", "--json"));
+        assertEquals(1024, j.get("batch_tokens").asInt());
+        assertTrue(j.get("fits").asBoolean());
+        runCliErr(1, "plan", "--model", llama3_8b.toString(), "--device-memory", "3.5G", "--batch-tokens", "4096");
+    }
+
     @Test
     void aGpuThatDoesNotExistIsRefusedWhenMemoryIsMeasured() {
         int seen = landscape.extract.placement.Devices.gpuCount();
