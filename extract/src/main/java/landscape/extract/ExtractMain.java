@@ -79,7 +79,8 @@ public final class ExtractMain implements Runnable {
                         + " is for --dataset (MMLU); --prompts takes each line's prompt as it is");
             }
             ExtractOptions.Builder o = ExtractOptions.builder(model, out).modelId(modelId).adapter(adapter)
-                    .prompts(prompts).limit(limit).mask(mask).layers(layers).device(device).dtype(dtype).shuffleShots(shuffleShots, seed == null ? 0 : seed).progress(!noProgress)
+                    .prompts(prompts).limit(limit).mask(mask).layers(layers).device(device).dtype(dtype)
+                    .shuffleShots(shuffleShots, seed == null ? 0 : seed).progress(!noProgress)
                     .allowLongPrompts(allowLongPrompts).placement(placement.options());
             if (batchTokens != null) {
                 o.batchTokens(batchTokens);

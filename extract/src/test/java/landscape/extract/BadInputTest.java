@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import landscape.core.LandscapeException;
 import org.junit.jupiter.api.Test;
@@ -222,7 +223,7 @@ class BadInputTest {
     void makeModelWithABadConfigLeavesNoFolderBehind() throws Exception {
         for (String[] bad : new String[][] {{"--like", "mistral-7b", "--empty", "--layers", "0"}, {"--heads", "3"}}) {
             Path out = tmp.resolve("made");
-            List<String> args = new java.util.ArrayList<>(List.of("make-model", "--out", out.toString()));
+            List<String> args = new ArrayList<>(List.of("make-model", "--out", out.toString()));
             args.addAll(List.of(bad));
             PrintStream old = System.err;
             ByteArrayOutputStream buf = new ByteArrayOutputStream();

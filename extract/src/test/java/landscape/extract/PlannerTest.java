@@ -18,6 +18,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
@@ -294,7 +296,7 @@ class PlannerTest {
     void whenNothingFitsTheRefusalSaysTheMemoryADeviceWouldNeed() {
         LandscapeException e = assertThrows(LandscapeException.class,
                 () -> plan(llama3_70b, "f16", gpus(2), "2G", null, null));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("would fit: nothing on these devices \\(even"
+        Matcher m = Pattern.compile("would fit: nothing on these devices \\(even"
                 + " streamed, one layer at a time, with --batch-tokens 256\\); devices of at least ([0-9.]+[GM]) each"
                 + " would$").matcher(e.getMessage());
         assertTrue(m.find(), e.getMessage());
