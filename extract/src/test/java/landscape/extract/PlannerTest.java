@@ -358,6 +358,22 @@ class PlannerTest {
                 e.getMessage());
     }
 
+    /**
+     * --devices auto where PyTorch sees no GPU is a machine without the devices asked for, as gpu:0 there is: exit 1,
+     * not a usage error (exit 2). Where GPUs are seen, auto plans on them.
+     */
+    @Test
+    void devicesAutoWithoutAGpuIsRefusedLikeAMissingGpu() {
+        if (landscape.extract.placement.Devices.gpuCount() == 0) {
+            String err = runCliErr(1, "plan", "--model", mistral7b.toString(), "--devices", "auto", "--device-memory",
+                    "80G");
+            assertTrue(err.startsWith("landscape-extract: --devices auto: PyTorch sees no GPU"), err);
+            assertFalse(err.contains("--help"), err);
+        } else {
+            runCli(0, "plan", "--model", mistral7b.toString(), "--devices", "auto", "--device-memory", "80G");
+        }
+    }
+
     /** Two CPU "devices" share the host: the layers are balanced and each has its own range. */
     @Test
     void cpuDevicesSplitTheLayers() {

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import landscape.core.LandscapeException;
-import landscape.core.cli.UsageError;
 
 /**
  * What the machine has: the GPUs PyTorch sees and the free memory of each device. The planner takes capacities as
@@ -33,7 +32,8 @@ public final class Devices {
         if (list.trim().equalsIgnoreCase("auto")) {
             int n = gpuCount();
             if (n == 0) {
-                throw new UsageError(option + " auto: PyTorch sees no GPU (build with -Pcuda to get the CUDA natives, and"
+                // the machine lacks the devices asked for (as for a gpu:N it does not see): bad input, not usage
+                throw new LandscapeException(option + " auto: PyTorch sees no GPU (build with -Pcuda to get the CUDA natives, and"
                         + " run on a node with a GPU; see docs/EXTRACT.md)");
             }
             List<DeviceSpec> out = new ArrayList<>();
