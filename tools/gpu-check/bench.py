@@ -58,7 +58,10 @@ class Results:
 
     def put(self, key, value):
         self.t[key] = value
-        json.dump(self.data, open(self.path, "w"), indent=1)
+        # written aside and renamed: a run killed at its time limit keeps the last complete file, not a truncated one
+        with open(self.path + ".tmp", "w") as f:
+            json.dump(self.data, f, indent=1)
+        os.replace(self.path + ".tmp", self.path)
         print(f"[bench] {key} = {json.dumps(value)[:300]}", flush=True)
 
 

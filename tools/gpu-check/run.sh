@@ -75,7 +75,10 @@ parts = key.split(".")
 for p in parts[:-1]:
     d = d.setdefault(p, {})
 d[parts[-1]] = v
-json.dump(r, open(path, "w"), indent=1)
+# written aside and renamed: a run killed at its time limit leaves the previous complete file, never a truncated one
+with open(path + ".tmp", "w") as f:
+    json.dump(r, f, indent=1)
+os.replace(path + ".tmp", path)
 PY
 }
 tail1() { tail -n 1 "$1" 2>/dev/null | tr '"\\' "''" | cut -c1-300; }
