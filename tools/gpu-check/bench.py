@@ -44,7 +44,8 @@ from golden_compare import read_layer  # noqa: E402
 
 MEAN_TOKENS = 712
 # the stage's last line: rows, tokens, seconds of the whole run (load included), tokens/s of the forward passes
-WROTE = re.compile(r"wrote \S+ \((\d+) rows, (\d+) tokens, ([\d.]+) s, (\d+) tokens/s in forward passes\)")
+# (Java's printf follows the locale: a decimal comma is read too)
+WROTE = re.compile(r"wrote \S+ \((\d+) rows, (\d+) tokens, ([\d.,]+) s, (\d+) tokens/s in forward passes\)")
 
 
 def load(path):
@@ -229,7 +230,7 @@ def run_ours(a, model, prompts_file, dtype, name, res, device, tokens_expected, 
     if r.returncode != 0 or not m:
         res.put(name, {"failed": f"exit {r.returncode}", "log_tail": log[-800:]})
         return None
-    rows, tokens, run_s, tok_s = int(m.group(1)), int(m.group(2)), float(m.group(3)), int(m.group(4))
+    rows, tokens, run_s, tok_s = int(m.group(1)), int(m.group(2)), float(m.group(3).replace(",", ".")), int(m.group(4))
     fwd_s = tokens / max(tok_s, 1)
     # run_s is the stage's whole run (its log line); what is not forward passes there is mostly the load
     v = {"rows": rows, "tokens": tokens, "forward_s": round(fwd_s, 2), "tok_s_forward": tok_s,
