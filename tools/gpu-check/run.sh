@@ -212,7 +212,7 @@ for set in "$GOLDEN"/analysis/*/; do
   mask=()
   [[ -f $set/mask.npy ]] && mask=(--mask "$set/mask.npy")
   s=$(date +%s.%N)
-  if "$AN" --layer "$set/layer.npy" --samples "$set/samples.csv" "${mask[@]}" --arrays --device "$DEVICE" \
+  if "$AN" --layer "$set/layer.npy" --samples "$set/samples.csv" ${mask[@]+"${mask[@]}"} --arrays --device "$DEVICE" \
        --out "$WORK/analysis-$name.json" > "$OUTDIR/analysis-$name.log" 2>&1; then
     c=$(python3 "$HERE/analysis_compare.py" "$set/expected.json" "$WORK/analysis-$name.json")
     put "analysis.golden.$name" "$c"
