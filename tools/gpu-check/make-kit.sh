@@ -133,10 +133,13 @@ strip --strip-unneeded "$TMP/jre/lib/server/libjvm.so" 2>/dev/null || true
   [[ -z $BASE_REV ]] || echo "baseline=$BASE_REV"
 } > "$KIT/KIT.txt"
 bytes=$(du -sb "$KIT" | cut -f1)
-# what travels is the kit plus the repository's tracked files: keep the sum under 60 MiB (64 MiB less a margin)
-tracked=$(cd "$ROOT" && git ls-files -z 2>/dev/null | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1)
+# what travels is the kit plus the working tree git sees (tracked files and untracked ones it does not ignore) and a
+# shared/ folder where the checkout has one: keep the sum under 60 MiB (64 MiB less a margin)
+tracked=$(cd "$ROOT" && { git ls-files -z; git ls-files -z --others --exclude-standard; } 2>/dev/null \
+  | xargs -0 du -cb 2>/dev/null | awk '$2 == "total" { s += $1 } END { print s + 0 }')
+[[ -d $ROOT/shared ]] && tracked=$(( tracked + $(du -sbL "$ROOT/shared" | cut -f1) ))
 tracked=${tracked:-0}
 mib() { echo "$(( ($1 + 1048575) / 1048576 ))"; }
-echo "make-kit: $KIT: $(mib "$bytes") MiB in $(( $(date +%s) - T0 )) s; with the repository's tracked files $(mib $(( bytes + tracked ))) MiB" >&2
+echo "make-kit: $KIT: $(mib "$bytes") MiB in $(( $(date +%s) - T0 )) s; with the working tree's files $(mib $(( bytes + tracked ))) MiB" >&2
 (( bytes + tracked < 60 * 1024 * 1024 )) \
-  || die "the kit ($(mib "$bytes") MiB) and the tracked files ($(mib "$tracked") MiB) make more than 60 MiB: too much to send in one go"
+  || die "the kit ($(mib "$bytes") MiB) and the working tree's files ($(mib "$tracked") MiB) make more than 60 MiB: too much to send in one go"

@@ -75,7 +75,10 @@ parts = key.split(".")
 for p in parts[:-1]:
     d = d.setdefault(p, {})
 d[parts[-1]] = v
-json.dump(r, open(path, "w"), indent=1)
+# written aside and renamed: a run killed at its time limit leaves the previous complete file, never a truncated one
+with open(path + ".tmp", "w") as f:
+    json.dump(r, f, indent=1)
+os.replace(path + ".tmp", path)
 PY
 }
 tail1() { tail -n 1 "$1" 2>/dev/null | tr '"\\' "''" | cut -c1-300; }
@@ -111,8 +114,23 @@ PY
 )"
 command -v g++ >/dev/null && put machine.gxx "\"$(g++ --version | head -n 1)\""
 
+# without Java or a JNI, steps 3-4 and our runs cannot run; transformers' side of step 5 and the matmul peak still can
+# (bench.py --hf-only), so that the one GPU run returns those numbers all the same
+hf_only() {
+  note "$1: steps 3-4 and our runs left out; transformers' side of the throughput step only"
+  python3 "$HERE/bench.py" --mode gpu --hf-only --kit "$KIT" --work "$WORK/bench" --results "$R" \
+    --mmlu "$REPO/assets/test-data/mmlu-mini" --tokenizer "$GOLDEN/models/tiny-llama3" --deadline "$DEADLINE" \
+    || note "bench.py failed (exit $?)"
+  put elapsed_s "$(el)"
+  exit 1
+}
+
 rm -rf "$WORK/jre"
-tar -xJf "$KIT/jre.tar.xz" -C "$WORK" || { note "cannot unpack the kit's runtime"; put jre '"failed"'; exit 1; }
+if ! tar -xJf "$KIT/jre.tar.xz" -C "$WORK" || ! "$WORK/jre/bin/java" -version >/dev/null 2>&1; then
+  put jre '"failed"'
+  [[ $DRY == 0 ]] && hf_only "cannot unpack or start the kit's runtime"
+  note "cannot unpack or start the kit's runtime"; exit 1
+fi
 export JAVA_HOME=$WORK/jre
 put machine.java "\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1 | tr -d '"')\""
 
@@ -135,7 +153,11 @@ export LANDSCAPE_JNI_DIR=$WORK/djl-jni DJL_CACHE_DIR=$WORK/djl-cache LANDSCAPE_L
 note "JNI for $TORCH"
 s=$(date +%s)
 LT_HOME=$KIT source "$KIT/bin/lib/libtorch.sh"
-libtorch_probe "$TORCH" || { note "$LT_ERROR"; put libtorch_probe "\"$LT_ERROR\""; exit 1; }
+if ! libtorch_probe "$TORCH"; then
+  put libtorch_probe "\"$LT_ERROR\""
+  [[ $DRY == 0 ]] && hf_only "$LT_ERROR"
+  note "$LT_ERROR"; exit 1
+fi
 put libtorch_probe "{\"version\": \"$LT_VERSION\", \"flavor\": \"$LT_FLAVOR\", \"abi\": \"$LT_ABI\", \"from\": \"$LT_VERSION_FROM\"}"
 if [[ $REUSE_JNI == 1 ]] && ls "$LANDSCAPE_JNI_DIR"/djl-*/"$LT_KEY"/libdjl_torch.so >/dev/null 2>&1; then
   put jni '{"built": "reused from an earlier run (--reuse-jni)"}'
@@ -144,6 +166,7 @@ elif "$KIT/tools/build-djl-jni.sh" --libtorch "$TORCH" --djl-src "$KIT/djl" --jo
 else
   put jni "{\"built\": false, \"seconds\": $(( $(date +%s) - s )), \"log\": \"$(tail1 "$OUTDIR/jni-build.log")\"}"
   note "JNI build failed: $(tail -n 5 "$OUTDIR/jni-build.log")"
+  [[ $DRY == 0 ]] && hf_only "no JNI"
   exit 1
 fi
 # f16 on the CPU needs a torch with half-precision CPU kernels (Debian's 1.13 has no f16 matmul on the CPU)
@@ -189,7 +212,7 @@ for set in "$GOLDEN"/analysis/*/; do
   mask=()
   [[ -f $set/mask.npy ]] && mask=(--mask "$set/mask.npy")
   s=$(date +%s.%N)
-  if "$AN" --layer "$set/layer.npy" --samples "$set/samples.csv" "${mask[@]}" --arrays --device "$DEVICE" \
+  if "$AN" --layer "$set/layer.npy" --samples "$set/samples.csv" ${mask[@]+"${mask[@]}"} --arrays --device "$DEVICE" \
        --out "$WORK/analysis-$name.json" > "$OUTDIR/analysis-$name.log" 2>&1; then
     c=$(python3 "$HERE/analysis_compare.py" "$set/expected.json" "$WORK/analysis-$name.json")
     put "analysis.golden.$name" "$c"

@@ -219,6 +219,10 @@ public final class LayerAnalysis {
         for (int i = 0; i < out.length; i++) {
             String a = answers.get(i).trim();
             int code = a.length() == 1 ? LETTERS.indexOf(a.charAt(0)) : -1;
+            if (a.isEmpty()) {
+                throw LandscapeException.of(samples, "line " + (i + 2) + ": no answer letter; the analysis needs one of A,"
+                        + " B, C, D per row (a run from --prompts without answers cannot be analysed)");
+            }
             if (code < 0) {
                 throw LandscapeException.of(samples, "line " + (i + 2) + ": unknown answer letter '" + answers.get(i)
                         + "' (expected one of A, B, C, D)");

@@ -117,6 +117,23 @@ class AnalyzeMainTest {
     }
 
     @Test
+    void samplesWithoutAnswersSayWhyTheyCannotBeAnalysed() throws IOException {
+        // a run extracted from --prompts JSONL without answers: the letter metrics need an answer per row
+        Path layer = Fixtures.writeLayer(dir, "layer.npy", 100, 8, Fixtures.blobs(100, 8, 2, 9));
+        StringBuilder csv = new StringBuilder("row,subject,answer\n");
+        for (int i = 0; i < 100; i++) {
+            csv.append(i).append(",s").append(i % 2).append(",\n");
+        }
+        Path samples = Files.writeString(dir.resolve("samples.csv"), csv);
+        assertEquals(1, execute("--layer", layer.toString(), "--samples", samples.toString(), "--out",
+                dir.resolve("s.json").toString()));
+        String text = err.toString().strip();
+        assertEquals("landscape-analyze: " + samples + ": line 2: no answer letter; the analysis needs one of A, B, C, D"
+                + " per row (a run from --prompts without answers cannot be analysed)", text);
+        assertFalse(Files.exists(dir.resolve("s.json")));
+    }
+
+    @Test
     void debugShowsTheStackTrace() throws IOException {
         Path layer = Fixtures.writeLayer(dir, "layer.npy", 100, 8, Fixtures.blobs(100, 8, 2, 9));
         Path samples = Fixtures.writeSamples(dir, 90, 2, null, -1);

@@ -23,9 +23,11 @@ import landscape.core.format.LayerInfo;
  * <ul>
  *   <li>this project's directories: {@code manifest.json} + {@code samples.csv} + one tensor file per point;</li>
  *   <li>the reference pipeline's directories: {@code l<i>_target.pt} + {@code statistics_target.pkl} under
- *       {@code .../<split>/<model>/<k>shot}. With M the highest index present, point {@code i < M-1} is
- *       {@code model.layers.i.input_layernorm}, {@code M-1} is {@code model.norm} and {@code M} is {@code lm_head}
- *       (the reference saves L+2 points for L decoder layers).</li>
+ *       {@code .../<split>/<model>/<k>shot}. The reference saves L+2 points for L decoder layers: point
+ *       {@code i < L} is {@code model.layers.i.input_layernorm}, L is {@code model.norm} and L+1 {@code lm_head},
+ *       the only one whose width is the vocabulary's. With M the highest index present, M is {@code lm_head} and
+ *       M-1 {@code model.norm} when M is wider than the point below it; otherwise (the logits' file deleted) M is
+ *       {@code model.norm}.</li>
  * </ul>
  * A source is a run directory, a folder searched recursively for run directories, or a glob
  * ({@code results/layers/**&#47;5shot}) matched against directories. Directories are sorted by path and points by
@@ -122,23 +124,36 @@ public final class RepresentationScanner {
         Path splitDir = run.getParent().getParent();
         String split = splitDir == null || splitDir.getFileName() == null ? null : splitDir.getFileName().toString();
         TreeMap<Integer, Path> layers = referenceLayers(run);
-        int last = layers.lastKey();
+        TreeMap<Integer, LayerInfo> infos = new TreeMap<>();
+        for (var e : layers.entrySet()) {
+            infos.put(e.getKey(), info(e.getValue()));
+        }
+        int norm = finalNormIndex(infos);
         String type = RunType.ofRun(run, null);
         List<Point> out = new ArrayList<>();
         for (var e : layers.entrySet()) {
             int i = e.getKey();
-            LayerInfo info = info(e.getValue());
-            out.add(new Point(model, shots, split, i, referenceModule(i, last), info.rows(), info.dim(),
-                    info.dtype().label(), run, e.getValue(), type));
+            LayerInfo info = infos.get(i);
+            String module = i < norm ? "model.layers." + i + ".input_layernorm" : i == norm ? "model.norm" : "lm_head";
+            out.add(new Point(model, shots, split, i, module, info.rows(), info.dim(), info.dtype().label(), run,
+                    e.getValue(), type));
         }
         return out;
     }
 
-    private static String referenceModule(int i, int last) {
-        if (i < last - 1) {
-            return "model.layers." + i + ".input_layernorm";
+    /**
+     * The index of {@code model.norm} among the reference's points: the one below the logits when the highest point
+     * is wider than the one below it (lm_head's output is vocabulary-sized, every other point hidden-sized); the
+     * highest point itself when its width is the others' (the logits' file deleted, as it often is for its size).
+     * With a single point there is nothing to compare: it is taken as the logits, L+1.
+     */
+    private static int finalNormIndex(TreeMap<Integer, LayerInfo> infos) {
+        int last = infos.lastKey();
+        var below = infos.lowerEntry(last);
+        if (below == null || infos.get(last).dim() != below.getValue().dim()) {
+            return last - 1;
         }
-        return i == last - 1 ? "model.norm" : "lm_head";
+        return last;
     }
 
     private static TreeMap<Integer, Path> referenceLayers(Path dir) {

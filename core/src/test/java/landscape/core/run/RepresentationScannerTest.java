@@ -16,6 +16,7 @@ import landscape.core.format.DType;
 import landscape.core.format.Npy;
 import landscape.core.format.Safetensors;
 import landscape.core.format.Tensor;
+import landscape.core.format.TorchPtFixtures;
 import landscape.core.testing.Golden;
 import landscape.core.testing.ManifestBuilder;
 import org.junit.jupiter.api.Test;
@@ -99,9 +100,11 @@ class RepresentationScannerTest {
     @Test
     void referenceDirectoryTakesModelShotsAndSplitFromItsPath() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("layers/mmlu/pretrained/test/llama-3-8b/5shot"));
-        for (String f : List.of("l5_target.pt", "l6_target.pt", "l7_target.pt", "statistics_target.pkl")) {
+        for (String f : List.of("l5_target.pt", "l6_target.pt", "statistics_target.pkl")) {
             Files.copy(GOLDEN_FORMATS.resolve(f), dir.resolve(f));
         }
+        // the reference's last point is lm_head's logits: vocabulary-sized, wider than the hidden size (32)
+        TorchPtFixtures.writeF32(dir.resolve("l7_target.pt"), 600, 100);
         List<RepresentationScanner.Point> pts = RepresentationScanner.scan(tmp, "layers");
         assertEquals(3, pts.size());
         RepresentationScanner.Point p = pts.get(0);
@@ -116,6 +119,24 @@ class RepresentationScannerTest {
         assertEquals("bf16", pts.get(1).dtype());
         assertEquals("model.norm", pts.get(1).module());
         assertEquals("lm_head", pts.get(2).module());
+    }
+
+    @Test
+    void referenceDirectoryWithoutItsLogitsFileCallsItsLastPointTheFinalNorm() throws IOException {
+        // lm_head's file (vocabulary-sized: 3.6 GB per run for Llama-3-8B in bf16) is often deleted; the last
+        // point is then model.norm, and the one before it a decoder layer's input
+        Path dir = Files.createDirectories(tmp.resolve("layers/mmlu/pretrained/test/llama-3-8b/5shot"));
+        for (String f : List.of("l5_target.pt", "l6_target.pt", "l7_target.pt", "statistics_target.pkl")) {
+            Files.copy(GOLDEN_FORMATS.resolve(f), dir.resolve(f));
+        }
+        List<RepresentationScanner.Point> pts = RepresentationScanner.scan(tmp, "layers");
+        assertEquals(List.of("model.layers.5.input_layernorm", "model.layers.6.input_layernorm", "model.norm"),
+                pts.stream().map(RepresentationScanner.Point::module).toList());
+        // with the logits there, they are lm_head and the point below them the final norm
+        TorchPtFixtures.writeF32(dir.resolve("l8_target.pt"), 600, 100);
+        pts = RepresentationScanner.scan(tmp, "layers");
+        assertEquals(List.of("model.layers.5.input_layernorm", "model.layers.6.input_layernorm", "model.norm", "lm_head"),
+                pts.stream().map(RepresentationScanner.Point::module).toList());
     }
 
     @Test
