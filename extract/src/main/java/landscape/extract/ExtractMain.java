@@ -248,32 +248,13 @@ public final class ExtractMain implements Runnable {
             ModelConfig c = ModelConfig.read(model);
             List<DeviceSpec> ds = po.resolveDevices(device);
             ComputeTarget target = ComputeTarget.of(ds, dtype);
-            Planner.Workload work = workload(c, budget);
             try (Checkpoint ckpt = Checkpoint.open(model)) {
                 WeightLoader.validate(ckpt, c);
                 MemoryModel mm = new MemoryModel(c, target.type());
-                Plan plan;
-                try {
-                    plan = po.plan(mm, target.type(), ds, work, false);
-                } catch (LandscapeException refused) {
-                    if (batchTokens != null || refused instanceof UsageError) {
-                        throw refused;
-                    }
-                    // as in run: the default budget is halved (to 256 at least) until the plan fits
-                    plan = null;
-                    for (long b = budget / 2; plan == null && b >= Extractor.MIN_DEFAULT_BATCH_TOKENS; b /= 2) {
-                        Planner.Workload smaller = workload(c, b);
-                        try {
-                            plan = po.plan(mm, target.type(), ds, smaller, false);
-                            work = smaller;
-                        } catch (LandscapeException stillRefused) {
-                            // try a smaller budget
-                        }
-                    }
-                    if (plan == null) {
-                        throw refused;
-                    }
-                }
+                Extractor.Budgeted fitted = Extractor.planWithinBudget(budget, batchTokens != null,
+                        b -> po.plan(mm, target.type(), ds, workload(c, b), false));
+                Plan plan = fitted.plan();
+                Planner.Workload work = workload(c, fitted.batchTokens());
                 long cap = plan.uses().get(0).capacity();
                 long attention = plan.placement().attentionBytes();
                 int resident = Planner.fewestDevices(mm, target.type(), Placement.Mode.RESIDENT, cap, attention, work,

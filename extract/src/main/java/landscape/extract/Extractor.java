@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedSet;
+import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 import landscape.core.LandscapeException;
 import landscape.core.Sizes;
@@ -23,6 +24,7 @@ import landscape.extract.model.WeightLoader;
 import landscape.extract.placement.DeviceSpec;
 import landscape.extract.placement.Devices;
 import landscape.extract.placement.MemoryModel;
+import landscape.extract.placement.PlacementOptions;
 import landscape.extract.placement.Plan;
 import landscape.extract.placement.Planner;
 
@@ -76,30 +78,14 @@ public final class Extractor {
                 // the placement is decided from config.json and the safetensors headers, before any weight is read
                 WeightLoader.validate(ckpt, config);
                 MemoryModel mm = new MemoryModel(config, target.type());
-                List<BatchPlan.Batch> batches = BatchRun.batches(ids, o.batchTokens());
-                Plan plan;
-                try {
-                    plan = o.placement().plan(mm, target.type(), devices, workload(batches), true);
-                } catch (LandscapeException refused) {
-                    if (o.batchTokensGiven() || refused instanceof UsageError) {
-                        throw refused;
-                    }
-                    // the default budget fits the device: halved (to 256 at least) until the plan fits
-                    plan = null;
-                    for (long b = o.batchTokens() / 2; plan == null && b >= MIN_DEFAULT_BATCH_TOKENS; b /= 2) {
-                        List<BatchPlan.Batch> smaller = BatchRun.batches(ids, b);
-                        try {
-                            plan = o.placement().plan(mm, target.type(), devices, workload(smaller), true);
-                            batches = smaller;
-                            o = o.toBuilder().batchTokens(b).build();
-                        } catch (LandscapeException stillRefused) {
-                            // try a smaller budget
-                        }
-                    }
-                    if (plan == null) {
-                        throw refused;
-                    }
+                PlacementOptions po = o.placement();
+                Budgeted fitted = planWithinBudget(o.batchTokens(), o.batchTokensGiven(),
+                        b -> po.plan(mm, target.type(), devices, workload(BatchRun.batches(ids, b)), true));
+                Plan plan = fitted.plan();
+                if (fitted.batchTokens() != o.batchTokens()) {
+                    o = o.toBuilder().batchTokens(fitted.batchTokens()).build();
                 }
+                List<BatchPlan.Batch> batches = BatchRun.batches(ids, o.batchTokens());
                 // staged beside --out, renamed into place at the end; removed on failure and on SIGTERM/Ctrl-C
                 try (AtomicOutput out = RepresentationDir.stage(o.out());
                      NDManager root = NDManager.newBaseManager(target.device(), "PyTorch");
@@ -138,6 +124,34 @@ public final class Extractor {
             shortest = Math.min(shortest, b.length());
         }
         return new Planner.Workload(most, longest, Math.max(1, Math.min(shortest, longest)));
+    }
+
+    /** A plan and the batch budget it was made for. */
+    record Budgeted(long batchTokens, Plan plan) {
+    }
+
+    /**
+     * The plan for {@code budget}; when that is refused and the budget is the default one (not {@code given}), the
+     * plan of the largest halving of it (down to {@link #MIN_DEFAULT_BATCH_TOKENS}) that fits, else the first refusal.
+     * A usage error is never retried. Shared by {@code run} and {@code plan}.
+     */
+    static Budgeted planWithinBudget(long budget, boolean given, LongFunction<Plan> planFor) {
+        try {
+            return new Budgeted(budget, planFor.apply(budget));
+        } catch (LandscapeException refused) {
+            if (given || refused instanceof UsageError) {
+                throw refused;
+            }
+            // the default budget fits the device: halved (to 256 at least) until the plan fits
+            for (long b = budget / 2; b >= MIN_DEFAULT_BATCH_TOKENS; b /= 2) {
+                try {
+                    return new Budgeted(b, planFor.apply(b));
+                } catch (LandscapeException stillRefused) {
+                    // try a smaller budget
+                }
+            }
+            throw refused;
+        }
     }
 
     /**
