@@ -1,6 +1,7 @@
 package landscape.core;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -55,5 +56,11 @@ public final class Json {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** A JSON value as it is written, cut to 60 characters ("..." at the end when cut), for error messages. */
+    public static String brief(JsonNode n) {
+        String s = n.toString();
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 }

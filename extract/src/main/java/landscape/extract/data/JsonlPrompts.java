@@ -73,9 +73,8 @@ public final class JsonlPrompts {
             }
             for (String key : new String[] {"subject", "answer"}) {
                 if (n.hasNonNull(key) && !n.get(key).isTextual()) {
-                    String got = n.get(key).toString();
                     throw LandscapeException.of(file, "line " + no + ": \"" + key + "\" must be a string, got "
-                            + (got.length() > 60 ? got.substring(0, 57) + "..." : got));
+                            + Json.brief(n.get(key)));
                 }
             }
             String answer = n.path("answer").asText("");

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.extract.model.ModelConfig.Activation;
 import landscape.extract.model.ModelConfig.Rope;
@@ -296,7 +297,7 @@ final class ConfigReader {
             return null;
         }
         if (!n.isArray() || n.size() != layers) {
-            problems.add("layer_types must be a list of " + layers + " entries (one per layer), got " + brief(n));
+            problems.add("layer_types must be a list of " + layers + " entries (one per layer), got " + Json.brief(n));
             return null;
         }
         String[] t = new String[layers];
@@ -324,12 +325,12 @@ final class ConfigReader {
     private Rope[] ropes(Family f, int headDim, int maxPositions) {
         JsonNode params = root.get("rope_parameters");
         if (params != null && !params.isNull() && !params.isObject()) {
-            problems.add("rope_parameters must be an object, got " + brief(params));
+            problems.add("rope_parameters must be an object, got " + Json.brief(params));
             params = null;
         }
         JsonNode scaling = root.get("rope_scaling");
         if (scaling != null && !scaling.isNull() && !scaling.isObject()) {
-            problems.add("rope_scaling must be an object or null, got " + brief(scaling));
+            problems.add("rope_scaling must be an object or null, got " + Json.brief(scaling));
             scaling = null;
         }
         boolean nested = params != null && (params.has(FULL) || params.has(SLIDING));
@@ -436,7 +437,7 @@ final class ConfigReader {
                 return f;
             }
             if (!obj.isObject()) {
-                r.problems.add(name + " must be an object, got " + brief(obj));
+                r.problems.add(name + " must be an object, got " + Json.brief(obj));
                 return f;
             }
             JsonNode t = obj.hasNonNull("rope_type") ? obj.get("rope_type") : obj.get("type");
@@ -524,7 +525,7 @@ final class ConfigReader {
             return -1;
         }
         if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() <= 0) {
-            problems.add(key + " must be a positive integer, got " + brief(n));
+            problems.add(key + " must be a positive integer, got " + Json.brief(n));
             return -1;
         }
         return n.asInt();
@@ -540,7 +541,7 @@ final class ConfigReader {
             return dflt;
         }
         if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
-            problems.add(key + " must be a non-negative integer, got " + brief(n));
+            problems.add(key + " must be a non-negative integer, got " + Json.brief(n));
             return dflt;
         }
         return n.asInt();
@@ -576,7 +577,7 @@ final class ConfigReader {
             return null;
         }
         if (!n.isNumber()) {
-            problems.add((where == null ? "" : where + ".") + key + " must be a number, got " + brief(n));
+            problems.add((where == null ? "" : where + ".") + key + " must be a number, got " + Json.brief(n));
             return null;
         }
         return n.asDouble();
@@ -588,14 +589,9 @@ final class ConfigReader {
             return dflt;
         }
         if (!n.isBoolean()) {
-            problems.add(key + " must be true or false, got " + brief(n));
+            problems.add(key + " must be true or false, got " + Json.brief(n));
             return dflt;
         }
         return n.asBoolean();
-    }
-
-    private static String brief(JsonNode n) {
-        String s = n.toString();
-        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 }
