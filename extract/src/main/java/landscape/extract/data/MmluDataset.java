@@ -57,7 +57,7 @@ public final class MmluDataset {
         List<MmluLayout.Source> sources = layout.sources(split);
         for (MmluLayout.Source s : sources) {
             if (layout.format() == MmluLayout.Format.CSV) {
-                List<Question> rows = readFile(s.file(), s.subject(), 0);
+                List<Question> rows = readFile(s.file(), s.subject());
                 if (rows.isEmpty()) {
                     throw LandscapeException.of(s.file(), "no rows: subject '" + s.subject() + "' has no questions "
                             + "in this split (a partial download? an empty subject would silently shrink the dataset)");
@@ -102,7 +102,7 @@ public final class MmluDataset {
         }
     }
 
-    static List<Question> readFile(Path file, String subject, long firstIndex) {
+    static List<Question> readFile(Path file, String subject) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -122,7 +122,7 @@ public final class MmluDataset {
             if (!LETTERS.contains(answer)) {
                 throw LandscapeException.of(file, "line " + r.line() + ": answer '" + f.get(5) + "' is not one of A, B, C, D");
             }
-            out.add(new Question(firstIndex + out.size(), subject, f.get(0), List.copyOf(f.subList(1, 5)), answer));
+            out.add(new Question(out.size(), subject, f.get(0), List.copyOf(f.subList(1, 5)), answer));
         }
         return out;
     }
