@@ -16,6 +16,7 @@ import landscape.core.cli.Cli;
 import landscape.core.cli.UsageError;
 import landscape.core.format.Checkpoint;
 import landscape.core.format.DType;
+import landscape.core.model.ModelLocation;
 import landscape.extract.model.ModelConfig;
 import landscape.extract.model.Placement;
 import landscape.extract.model.WeightLoader;
@@ -104,7 +105,7 @@ public final class ExtractMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (TextTokenizer t = TextTokenizer.open(landscape.core.model.ModelLocation.resolve(model).dir())) {
+            try (TextTokenizer t = TextTokenizer.open(ModelLocation.resolve(model).dir())) {
                 long[] ids = noSpecial ? t.encodeWithoutSpecial(text) : t.encode(text);
                 System.out.println(Arrays.toString(ids).replace(" ", ""));
             }
@@ -245,10 +246,11 @@ public final class ExtractMain implements Runnable {
             if (maxLength != null && maxLength < 1) {
                 throw new UsageError("--max-length: must be positive");
             }
-            ModelConfig c = ModelConfig.read(model);
+            Path dir = ModelLocation.resolve(model).dir();
+            ModelConfig c = ModelConfig.read(dir);
             List<DeviceSpec> ds = po.resolveDevices(device);
             ComputeTarget target = ComputeTarget.of(ds, dtype);
-            try (Checkpoint ckpt = Checkpoint.open(model)) {
+            try (Checkpoint ckpt = Checkpoint.open(dir)) {
                 WeightLoader.validate(ckpt, c);
                 MemoryModel mm = new MemoryModel(c, target.type());
                 Extractor.Budgeted fitted = Extractor.planWithinBudget(budget, batchTokens != null,
@@ -264,7 +266,7 @@ public final class ExtractMain implements Runnable {
                 if (json) {
                     ObjectNode o = plan.json();
                     ObjectNode m = o.putObject("model");
-                    m.put("path", model.toAbsolutePath().normalize().toString());
+                    m.put("path", dir.toAbsolutePath().normalize().toString());
                     m.put("architecture", c.architecture());
                     m.put("layers", c.numLayers());
                     m.put("hidden", c.hiddenSize());

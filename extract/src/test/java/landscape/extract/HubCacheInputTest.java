@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import landscape.core.Json;
 import landscape.core.LandscapeException;
 import landscape.core.run.Manifest;
 import landscape.core.run.RepresentationDir;
@@ -112,6 +114,34 @@ class HubCacheInputTest {
         Path repo = hubRepo();
         assertEquals(plainIds, tokenize(repo));
         assertEquals(plainIds, tokenize(repo.resolve("snapshots").resolve(REV)));
+    }
+
+    @Test
+    void planAcceptsTheHubFolder() throws Exception {
+        // the pipeline's PLAN job (--gpus_per_extract auto) gets the sheet's model folder, a hub cache folder included;
+        // the plan reads the snapshot's config and headers (the memory free on this machine may differ between calls)
+        Path repo = hubRepo();
+        JsonNode hub = Json.MAPPER.readTree(plan(repo));
+        JsonNode direct = Json.MAPPER.readTree(plan(plain()));
+        assertEquals(repo.resolve("snapshots").resolve(REV).toAbsolutePath().normalize().toString(),
+                hub.get("model").get("path").asText());
+        for (String key : List.of("architecture", "layers", "hidden", "vocab", "checkpoint_bytes", "checkpoint_files")) {
+            assertEquals(direct.get("model").get(key), hub.get("model").get(key), key);
+        }
+        assertEquals(direct.get("weights_bytes"), hub.get("weights_bytes"));
+        assertEquals(direct.get("layer_ranges"), hub.get("layer_ranges"));
+    }
+
+    private String plan(Path model) throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, ExtractMain.execute("plan", "--model", model.toString(), "--json"));
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8).strip();
     }
 
     private String tokenize(Path model) throws Exception {
