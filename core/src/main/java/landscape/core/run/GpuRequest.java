@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import landscape.core.Json;
 import landscape.core.LandscapeException;
+import landscape.core.Sizes;
 
 /**
  * The GPUs each EXTRACT job of the pipeline requests, and the checks of the parameters that decide them, made before
@@ -74,7 +75,7 @@ public final class GpuRequest {
         JsonNode fewest = plan.get("fewest_devices");
         Integer resident = fewest.path("resident").isInt() ? fewest.get("resident").asInt() : null;
         Integer stream = fewest.path("stream").isInt() ? fewest.get("stream").asInt() : null;
-        String gib = String.format(Locale.ROOT, "%.1f GiB", fewest.path("memory_bytes").asLong() / (double) (1L << 30));
+        String gib = Sizes.format(fewest.path("memory_bytes").asLong());
         String mode = text(placement) == null ? AUTO : text(placement).toLowerCase(Locale.ROOT);
         switch (mode) {
             case "stream" -> {
