@@ -280,8 +280,7 @@ public final class ParamsValidator {
     private static void checkLayersAnalysed(ObjectNode json) {
         JsonNode layers = json.get(LAYERS);
         JsonNode first = json.get(FIRST_LAYER);
-        boolean extracts = !strings(json.get(MODELS)).isEmpty() || json.path(TINY_MODEL).asBoolean(false);
-        if (!extracts || !strings(json.get(REPRESENTATIONS)).isEmpty() || layers == null || layers.isNull()
+        if (!extracts(json) || layers == null || layers.isNull()
                 || first == null || !first.canConvertToInt()) {
             return;
         }
@@ -322,10 +321,15 @@ public final class ParamsValidator {
         }
     }
 
+    /** True when the run extracts: models or the tiny model given, and no existing representations instead. */
+    private static boolean extracts(ObjectNode json) {
+        return (!strings(json.get(MODELS)).isEmpty() || json.path(TINY_MODEL).asBoolean(false))
+                && strings(json.get(REPRESENTATIONS)).isEmpty();
+    }
+
     /** Extraction reads its questions from the dataset; existing representations need none. */
     private static void checkDatasetGiven(ObjectNode json) {
-        boolean extracts = !strings(json.get(MODELS)).isEmpty() || json.path(TINY_MODEL).asBoolean(false);
-        if (extracts && strings(json.get(REPRESENTATIONS)).isEmpty() && strings(json.get(DATASET)).isEmpty()) {
+        if (extracts(json) && strings(json.get(DATASET)).isEmpty()) {
             throw new LandscapeException("--dataset: not given; extraction reads its questions from an MMLU folder"
                     + " (Hendrycks CSV or cais/mmlu parquet), or analyse existing runs with --representations");
         }
