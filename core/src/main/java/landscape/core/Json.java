@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,23 @@ public final class Json {
         } catch (IOException e) {
             throw LandscapeException.of(file, "cannot read JSON: " + oneLine(e.getMessage()));
         }
+    }
+
+    /**
+     * The JSON object in {@code file}, or one line naming the file: "cannot read WHAT: reason" when it cannot be read
+     * or parsed, "not a WHAT object" when it holds another JSON value.
+     */
+    public static ObjectNode readObject(Path file, String what) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(file.toFile());
+        } catch (IOException e) {
+            throw LandscapeException.of(file, "cannot read " + what + ": " + oneLine(e.getMessage()));
+        }
+        if (root instanceof ObjectNode o) {
+            return o;
+        }
+        throw LandscapeException.of(file, "not a " + what + " object");
     }
 
     /** Writes to a temporary name in the same folder, then renames: a reader never sees half a file. */

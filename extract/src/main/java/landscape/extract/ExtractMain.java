@@ -149,7 +149,7 @@ public final class ExtractMain implements Runnable {
             if (like != null) {
                 cfg = ModelWriter.preset(like);
             } else if (config != null) {
-                cfg = readConfig(config);
+                cfg = Json.readObject(config, "JSON");
             } else {
                 ModelWriter.Spec t = ModelWriter.Spec.tiny();
                 cfg = new ModelWriter.Spec(t.layers(), t.hidden(), t.heads(), t.kvHeads(), t.intermediate(), t.vocab(),
@@ -185,17 +185,6 @@ public final class ExtractMain implements Runnable {
         private static void override(ObjectNode cfg, String key, Integer value) {
             if (value != null) {
                 cfg.put(key, value);
-            }
-        }
-
-        private static ObjectNode readConfig(Path file) {
-            try {
-                if (Json.MAPPER.readTree(file.toFile()) instanceof ObjectNode o) {
-                    return o;
-                }
-                throw LandscapeException.of(file, "not a JSON object");
-            } catch (IOException e) {
-                throw LandscapeException.io(file, "cannot read JSON", e);
             }
         }
     }

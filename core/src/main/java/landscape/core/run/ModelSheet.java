@@ -2,7 +2,6 @@ package landscape.core.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -69,15 +68,7 @@ public final class ModelSheet {
 
     /** Reads the sheet schema; an unreadable schema or one with keywords this reader does not apply is refused. */
     public ModelSheet(Path schemaFile) {
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(schemaFile.toFile());
-        } catch (IOException e) {
-            throw LandscapeException.of(schemaFile, "cannot read the models sheet schema: " + Json.oneLine(e.getMessage()));
-        }
-        if (root == null || !root.isObject()) {
-            throw LandscapeException.of(schemaFile, "not a JSON schema object");
-        }
+        JsonNode root = Json.readObject(schemaFile, "JSON schema");
         known(schemaFile, root, ROOT_KEYWORDS, "");
         expectType(schemaFile, root, "array", "");
         JsonNode items = root.path("items");

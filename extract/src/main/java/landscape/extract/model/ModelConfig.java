@@ -1,7 +1,6 @@
 package landscape.extract.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -107,16 +106,7 @@ public record ModelConfig(
                     ? "no config.json (expected a Hugging Face checkpoint directory)"
                     : "no such model directory (expected config.json, model.safetensors and tokenizer.json)");
         }
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(file.toFile());
-        } catch (IOException e) {
-            throw LandscapeException.of(file, "cannot read JSON: " + Json.oneLine(e.getMessage()));
-        }
-        if (root == null || !root.isObject()) {
-            throw LandscapeException.of(file, "not a JSON object");
-        }
-        return parse(file, root);
+        return parse(file, Json.readObject(file, "JSON"));
     }
 
     /** Validates the config {@code root}, to be (or read from) {@code file}, which names it in errors. */

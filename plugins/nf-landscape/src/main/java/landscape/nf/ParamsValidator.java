@@ -12,7 +12,6 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
 import java.io.File;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -81,15 +80,7 @@ public final class ParamsValidator {
 
     public ParamsValidator(Path schemaFile) {
         this.schemaFile = schemaFile;
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(schemaFile.toFile());
-        } catch (IOException e) {
-            throw LandscapeException.of(schemaFile, "cannot read JSON schema: " + Json.oneLine(e.getMessage()));
-        }
-        if (root == null || !root.isObject()) {
-            throw LandscapeException.of(schemaFile, "not a JSON schema object");
-        }
+        JsonNode root = Json.readObject(schemaFile, "JSON schema");
         collect(root.get("properties"));
         for (String group : List.of("$defs", "definitions")) {
             JsonNode defs = root.get(group);
